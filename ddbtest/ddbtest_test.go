@@ -1,0 +1,193 @@
+package ddbtest_test
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/tablestakes/tablestakes/ddbtest"
+	"github.com/tablestakes/tablestakes/index"
+)
+
+func TestUniqueName(t *testing.T) {
+	valid := regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,80}$`)
+	for _, base := range []string{"companies", "", "a b/c#d", strings.Repeat("x", 300)} {
+		a, b := ddbtest.UniqueName(t, base), ddbtest.UniqueName(t, base)
+		if a == b {
+			t.Errorf("UniqueName(%q) twice = %q; want different names", base, a)
+		}
+		if !valid.MatchString(a) {
+			t.Errorf("UniqueName(%q) = %q; want 3-80 characters of [a-zA-Z0-9_.-]", base, a)
+		}
+	}
+}
+
+// TestDynamoDBLocal creates a table with a GSI and a stream, writes and reads
+// an item through the base table and the index, and reads the stream record.
+func TestDynamoDBLocal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, index.Table{
+		Name:         "smoke",
+		PartitionKey: index.S("pk"),
+		SortKey:      index.S("sk"),
+		Indexes: []index.Index{{
+			Name: "by-email", PartitionKey: index.S("email"), Projection: index.Include("name"),
+		}},
+		Stream: types.StreamViewTypeNewAndOldImages,
+	})
+	if err := index.Verify(ctx, client, table); err != nil {
+		t.Fatalf("Verify(%s) = %v; want nil", table.Name, err)
+	}
+
+	item := map[string]types.AttributeValue{
+		"pk":    &types.AttributeValueMemberS{Value: "COMPANY#1"},
+		"sk":    &types.AttributeValueMemberS{Value: "PROFILE"},
+		"email": &types.AttributeValueMemberS{Value: "a@example.com"},
+		"name":  &types.AttributeValueMemberS{Value: "Acme"},
+	}
+	if _, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: item}); err != nil {
+		t.Fatalf("PutItem: %v", err)
+	}
+	got, err := client.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: aws.String(table.Name),
+		Key:       map[string]types.AttributeValue{"pk": item["pk"], "sk": item["sk"]},
+	})
+	if err != nil {
+		t.Fatalf("GetItem: %v", err)
+	}
+	if name, _ := got.Item["name"].(*types.AttributeValueMemberS); name == nil || name.Value != "Acme" {
+		t.Fatalf("GetItem name = %v; want Acme", got.Item["name"])
+	}
+	q, err := client.Query(ctx, &dynamodb.QueryInput{
+		TableName:                 aws.String(table.Name),
+		IndexName:                 aws.String("by-email"),
+		KeyConditionExpression:    aws.String("email = :e"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":e": item["email"]},
+	})
+	if err != nil {
+		t.Fatalf("Query by-email: %v", err)
+	}
+	if q.Count != 1 {
+		t.Fatalf("Query by-email count = %d; want 1", q.Count)
+	}
+
+	rec := firstStreamRecord(ctx, t, client, ddbtest.Streams(t), table.Name)
+	if rec.EventName != streamtypes.OperationTypeInsert {
+		t.Errorf("stream event = %s; want INSERT", rec.EventName)
+	}
+	if pk, _ := rec.Dynamodb.Keys["pk"].(*streamtypes.AttributeValueMemberS); pk == nil || pk.Value != "COMPANY#1" {
+		t.Errorf("stream record key pk = %v; want COMPANY#1", rec.Dynamodb.Keys["pk"])
+	}
+	if name, _ := rec.Dynamodb.NewImage["name"].(*streamtypes.AttributeValueMemberS); name == nil || name.Value != "Acme" {
+		t.Errorf("stream record new image name = %v; want Acme", rec.Dynamodb.NewImage["name"])
+	}
+}
+
+func firstStreamRecord(ctx context.Context, t *testing.T, db *dynamodb.Client, streams *dynamodbstreams.Client, table string) streamtypes.Record {
+	t.Helper()
+	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatalf("DescribeTable: %v", err)
+	}
+	arn := desc.Table.LatestStreamArn
+	if arn == nil {
+		t.Fatal("table has no stream ARN")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		sd, err := streams.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: arn})
+		if err != nil {
+			t.Fatalf("DescribeStream: %v", err)
+		}
+		for _, shard := range sd.StreamDescription.Shards {
+			it, err := streams.GetShardIterator(ctx, &dynamodbstreams.GetShardIteratorInput{
+				StreamArn: arn, ShardId: shard.ShardId, ShardIteratorType: streamtypes.ShardIteratorTypeTrimHorizon,
+			})
+			if err != nil {
+				t.Fatalf("GetShardIterator: %v", err)
+			}
+			recs, err := streams.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: it.ShardIterator})
+			if err != nil {
+				t.Fatalf("GetRecords: %v", err)
+			}
+			if len(recs.Records) > 0 {
+				return recs.Records[0]
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatal("no stream record within 30s")
+	return streamtypes.Record{}
+}
+
+// TestSNSToSQS publishes to an SNS topic and receives the message from a
+// subscribed SQS queue, over the wire.
+func TestSNSToSQS(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	snsc, sqsc := ddbtest.SNS(t), ddbtest.SQS(t)
+
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(ddbtest.UniqueName(t, "changes"))})
+	if err != nil {
+		t.Fatalf("CreateTopic: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = snsc.DeleteTopic(context.Background(), &sns.DeleteTopicInput{TopicArn: topic.TopicArn})
+	})
+	queue, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(ddbtest.UniqueName(t, "stats"))})
+	if err != nil {
+		t.Fatalf("CreateQueue: %v", err)
+	}
+	t.Cleanup(func() {
+		_, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: queue.QueueUrl})
+	})
+	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: queue.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	if err != nil {
+		t.Fatalf("GetQueueAttributes: %v", err)
+	}
+	if _, err := snsc.Subscribe(ctx, &sns.SubscribeInput{
+		TopicArn:   topic.TopicArn,
+		Protocol:   aws.String("sqs"),
+		Endpoint:   aws.String(attrs.Attributes["QueueArn"]),
+		Attributes: map[string]string{"RawMessageDelivery": "true"},
+	}); err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	const body = `{"company":"1","name":"Acme"}`
+	if _, err := snsc.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String(body)}); err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+		QueueUrl: queue.QueueUrl, WaitTimeSeconds: 5, MaxNumberOfMessages: 10,
+	})
+	if err != nil {
+		t.Fatalf("ReceiveMessage: %v", err)
+	}
+	if len(out.Messages) != 1 {
+		t.Fatalf("ReceiveMessage got %d messages; want 1", len(out.Messages))
+	}
+	var got, want map[string]string
+	if err := json.Unmarshal([]byte(aws.ToString(out.Messages[0].Body)), &got); err != nil {
+		t.Fatalf("message body %q: %v", aws.ToString(out.Messages[0].Body), err)
+	}
+	_ = json.Unmarshal([]byte(body), &want)
+	if got["name"] != want["name"] || got["company"] != want["company"] {
+		t.Errorf("received %v; want %v", got, want)
+	}
+}

@@ -1,0 +1,29 @@
+// Package ddbtest runs tests against real local AWS servers: DynamoDB Local
+// for tables, streams and transactions, and an SNS/SQS/S3 server (fauxqs or
+// LocalStack) for the sync helper. Import it in your own service's tests.
+//
+// Each client function resolves its server in this order:
+//
+//  1. an endpoint from the environment: DYNAMODB_ENDPOINT (DynamoDB and
+//     DynamoDB Streams), SNS_ENDPOINT, SQS_ENDPOINT, S3_ENDPOINT, as printed
+//     by `scripts/local-aws.sh start` in the tablestakes repository;
+//  2. where a Docker engine answers, a container started once per test
+//     binary with testcontainers-go: amazon/dynamodb-local:3.3.1 for
+//     DynamoDB, localstack/localstack for SNS, SQS and S3 (set
+//     TABLESTAKES_NO_CONTAINERS=1 to never try);
+//  3. otherwise the test is skipped with a message saying how to start the
+//     servers — unless CI or TABLESTAKES_REQUIRE_SERVERS is set to a true
+//     value, in which case the test fails: a CI run never skips silently.
+//
+// Clients use static dummy credentials and region us-east-1; they never read
+// real AWS credentials. [Table] creates a uniquely named table from an
+// [index.Table] declaration and deletes it when the test ends, so tests can
+// run in parallel against one shared server.
+//
+//	func TestCompanies(t *testing.T) {
+//		client := ddbtest.DynamoDB(t)
+//		table := ddbtest.Table(t, client, profiles) // profiles is an index.Table
+//		repo, err := repository.New[Company](client, table)
+//		...
+//	}
+package ddbtest

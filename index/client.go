@@ -1,0 +1,16 @@
+package index
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+)
+
+// Client is the part of the DynamoDB API that [Create] and [Verify] use.
+// *dynamodb.Client implements it; wrap it to add metrics or tracing.
+type Client interface {
+	CreateTable(ctx context.Context, in *dynamodb.CreateTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(ctx context.Context, in *dynamodb.DescribeTableInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+var _ Client = (*dynamodb.Client)(nil)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test.sh: runs every tablestakes test against the real local servers.
+#
+# Starts DynamoDB Local and fauxqs (installing them on first use, see
+# scripts/local-aws.sh), then checks formatting and runs go vet and
+# go test -race over the whole module. A missing server fails the run; no
+# integration test is skipped. Extra arguments go to `go test`.
+#
+# Servers this script starts are left running for the next run, except
+# under CI=true, where they are stopped on exit.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+was_up=0
+scripts/local-aws.sh status 2>/dev/null && was_up=1
+if [ "${CI:-}" = "true" ] && [ "$was_up" = 0 ]; then
+	trap 'scripts/local-aws.sh stop' EXIT
+fi
+eval "$(scripts/local-aws.sh start)"
+export TABLESTAKES_REQUIRE_SERVERS=1
+
+unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local-aws/*'))"
+if [ -n "$unformatted" ]; then
+	echo "gofmt: these files need formatting:" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
+go vet ./...
+go test -race -count=1 -timeout 15m "$@" ./...
