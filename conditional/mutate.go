@@ -1,0 +1,101 @@
+package conditional
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/tablestakes/tablestakes/repository"
+)
+
+// MutateOption adjusts [Mutate].
+type MutateOption func(*mutateSettings)
+
+type mutateSettings struct {
+	attempts  int
+	base, max time.Duration
+	call      []repository.CallOption
+}
+
+// MaxAttempts bounds how many times [Mutate] applies its function and
+// writes. Default 16.
+func MaxAttempts(n int) MutateOption { return func(s *mutateSettings) { s.attempts = n } }
+
+// Backoff sets the retry delay after a conflict: full jitter over a window
+// that starts at base and doubles up to max. Default 5ms and 500ms.
+func Backoff(base, max time.Duration) MutateOption {
+	return func(s *mutateSettings) { s.base, s.max = base, max }
+}
+
+// WithCallOptions passes options to the read and the write, such as
+// [repository.SDKOptions] or [repository.ReportCapacity].
+func WithCallOptions(opts ...repository.CallOption) MutateOption {
+	return func(s *mutateSettings) { s.call = append(s.call, opts...) }
+}
+
+// Mutate reads the item whose id is id (strongly consistent), applies fn to
+// it and writes it back under an optimistic lock: the write succeeds only if
+// nobody wrote the item in between. On a version conflict it applies fn
+// again to the current item, which the failed write returned, so a retry
+// costs no extra read; after [MaxAttempts] it returns the last conflict.
+// The repository must be versioned ([repository.WithVersion]).
+//
+// fn may run several times and must only change the item it is given. An
+// error from fn aborts Mutate without writing and is returned as is.
+//
+// It returns the item as written, [repository.ErrNotFound] when there is
+// none, [ErrVersionRequired] for an unversioned repository, and
+// [ErrVersionConflict] (in a [*repository.ConditionError]) when every
+// attempt lost the race.
+func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id string, fn func(*T) error, opts ...MutateOption) (T, error) {
+	var zero T
+	s := mutateSettings{attempts: 16, base: 5 * time.Millisecond, max: 500 * time.Millisecond}
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	if !repo.Versioned() {
+		return zero, fmt.Errorf("%w: conditional: Mutate needs a repository built WithVersion", ErrVersionRequired)
+	}
+	item, err := repo.Get(ctx, id, append(s.call, repository.ConsistentRead())...)
+	if err != nil {
+		return zero, err
+	}
+	for attempt := 1; ; attempt++ {
+		if err := fn(&item); err != nil {
+			return zero, err
+		}
+		err := repo.Put(ctx, &item, s.call...)
+		if err == nil {
+			return item, nil
+		}
+		var ce *repository.ConditionError
+		if !errors.Is(err, ErrVersionConflict) || !errors.As(err, &ce) || ce.Item == nil || attempt >= max(s.attempts, 1) {
+			return zero, err
+		}
+		if item, err = repo.Decode(ce.Item); err != nil {
+			return zero, err
+		}
+		if err := wait(ctx, attempt, s.base, s.max); err != nil {
+			return zero, fmt.Errorf("conditional: mutate: %w", err)
+		}
+	}
+}
+
+func wait(ctx context.Context, attempt int, base, max time.Duration) error {
+	window := base << min(attempt-1, 20)
+	if window > max || window <= 0 {
+		window = max
+	}
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(window) + 1)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

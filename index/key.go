@@ -1,0 +1,96 @@
+package index
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInvalidTemplate reports a malformed key [Template].
+var ErrInvalidTemplate = errors.New("index: invalid key template")
+
+// Template composes a key attribute's value from literal text and
+// {attribute} placeholders, so that several entity types share one table:
+// "COMPANY#{id}" for a partition key, "PROFILE" for a constant sort key,
+// "INDUSTRY#{industry}" for a GSI key. A template that is exactly one
+// placeholder, like "{id}", yields the attribute's value as it is, of any
+// key type; any other template yields a string. Braces cannot be escaped.
+type Template string
+
+// Fields returns the attribute names t's placeholders refer to, in order,
+// or an error matching [ErrInvalidTemplate] for unbalanced or empty braces.
+func (t Template) Fields() ([]string, error) {
+	var fields []string
+	err := t.walk(func(lit string, field string) error {
+		if field != "" {
+			fields = append(fields, field)
+		}
+		return nil
+	})
+	return fields, err
+}
+
+// Single returns the attribute name when t is exactly one placeholder.
+func (t Template) Single() (string, bool) {
+	s := string(t)
+	if len(s) < 3 || s[0] != '{' || s[len(s)-1] != '}' || strings.ContainsAny(s[1:len(s)-1], "{}") {
+		return "", false
+	}
+	return s[1 : len(s)-1], true
+}
+
+// Expand returns t with each placeholder replaced by lookup's value for it.
+// It fails when lookup reports a field as missing.
+func (t Template) Expand(lookup func(field string) (string, bool)) (string, error) {
+	var b strings.Builder
+	err := t.walk(func(lit, field string) error {
+		b.WriteString(lit)
+		if field == "" {
+			return nil
+		}
+		v, ok := lookup(field)
+		if !ok {
+			return &MissingFieldError{Template: t, Field: field}
+		}
+		b.WriteString(v)
+		return nil
+	})
+	return b.String(), err
+}
+
+// walk calls fn for each literal run and the placeholder that follows it.
+func (t Template) walk(fn func(lit, field string) error) error {
+	s := string(t)
+	for len(s) > 0 {
+		open := strings.IndexAny(s, "{}")
+		if open < 0 {
+			return fn(s, "")
+		}
+		if s[open] == '}' {
+			return fmt.Errorf("%w: %q has an unmatched '}'", ErrInvalidTemplate, string(t))
+		}
+		end := strings.IndexAny(s[open+1:], "{}")
+		if end < 0 || s[open+1+end] == '{' {
+			return fmt.Errorf("%w: %q has an unclosed '{'", ErrInvalidTemplate, string(t))
+		}
+		field := s[open+1 : open+1+end]
+		if field == "" {
+			return fmt.Errorf("%w: %q has an empty placeholder", ErrInvalidTemplate, string(t))
+		}
+		if err := fn(s[:open], field); err != nil {
+			return err
+		}
+		s = s[open+1+end+1:]
+	}
+	return nil
+}
+
+// MissingFieldError reports a template placeholder with no value.
+type MissingFieldError struct {
+	Template Template // the template being expanded
+	Field    string   // the placeholder without a value
+}
+
+func (e *MissingFieldError) Error() string {
+	return fmt.Sprintf("index: key template %q: no value for {%s}", string(e.Template), e.Field)
+}

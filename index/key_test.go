@@ -1,0 +1,94 @@
+package index_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/tablestakes/tablestakes/index"
+)
+
+func TestTemplate(t *testing.T) {
+	values := map[string]string{"id": "0193", "industry": "fintech", "year": "2026"}
+	lookup := func(f string) (string, bool) { v, ok := values[f]; return v, ok }
+	tests := []struct {
+		tmpl    index.Template
+		fields  []string
+		want    string
+		single  string
+		wantErr error
+	}{
+		{tmpl: "COMPANY#{id}", fields: []string{"id"}, want: "COMPANY#0193"},
+		{tmpl: "PROFILE", want: "PROFILE"},
+		{tmpl: "{id}", fields: []string{"id"}, want: "0193", single: "id"},
+		{tmpl: "{industry}#{year}", fields: []string{"industry", "year"}, want: "fintech#2026"},
+		{tmpl: "STATS#{id}#YEAR#{year}", fields: []string{"id", "year"}, want: "STATS#0193#YEAR#2026"},
+		{tmpl: "", want: ""},
+		{tmpl: "A#{missing}", fields: []string{"missing"}, wantErr: errMissing},
+		{tmpl: "A#{id", wantErr: index.ErrInvalidTemplate},
+		{tmpl: "A#id}", wantErr: index.ErrInvalidTemplate},
+		{tmpl: "A#{}", wantErr: index.ErrInvalidTemplate},
+		{tmpl: "A#{{id}}", wantErr: index.ErrInvalidTemplate},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.tmpl), func(t *testing.T) {
+			got, err := tt.tmpl.Expand(lookup)
+			switch {
+			case tt.wantErr == errMissing:
+				var mf *index.MissingFieldError
+				if !errors.As(err, &mf) || mf.Field != "missing" {
+					t.Fatalf("Expand(%q) error = %v; want *MissingFieldError for {missing}", tt.tmpl, err)
+				}
+				return
+			case tt.wantErr != nil:
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Expand(%q) error = %v; want %v", tt.tmpl, err, tt.wantErr)
+				}
+				if _, err := tt.tmpl.Fields(); !errors.Is(err, tt.wantErr) {
+					t.Fatalf("Fields(%q) error = %v; want %v", tt.tmpl, err, tt.wantErr)
+				}
+				return
+			case err != nil:
+				t.Fatalf("Expand(%q) error = %v", tt.tmpl, err)
+			}
+			if got != tt.want {
+				t.Errorf("Expand(%q) = %q; want %q", tt.tmpl, got, tt.want)
+			}
+			fields, err := tt.tmpl.Fields()
+			if err != nil || !slices.Equal(fields, tt.fields) {
+				t.Errorf("Fields(%q) = %v, %v; want %v", tt.tmpl, fields, err, tt.fields)
+			}
+			single, ok := tt.tmpl.Single()
+			if single != tt.single || ok != (tt.single != "") {
+				t.Errorf("Single(%q) = %q, %v; want %q", tt.tmpl, single, ok, tt.single)
+			}
+		})
+	}
+}
+
+var errMissing = errors.New("missing field")
+
+func FuzzTemplate(f *testing.F) {
+	for _, s := range []string{"COMPANY#{id}", "{a}{b}", "{", "}", "{}", "a{b{c}}"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		tmpl := index.Template(s)
+		fields, ferr := tmpl.Fields()
+		out, eerr := tmpl.Expand(func(string) (string, bool) { return "x", true })
+		if (ferr == nil) != (eerr == nil) {
+			t.Fatalf("Fields(%q) err = %v but Expand err = %v", s, ferr, eerr)
+		}
+		if ferr == nil && len(out) != len(s)-2*len(fields)-sumLen(fields)+len(fields) {
+			t.Fatalf("Expand(%q) = %q: wrong length for fields %v", s, out, fields)
+		}
+	})
+}
+
+func sumLen(fs []string) int {
+	n := 0
+	for _, f := range fs {
+		n += len(f)
+	}
+	return n
+}

@@ -1,0 +1,66 @@
+package repository
+
+import (
+	"context"
+)
+
+// Delete removes the item whose id is id. Deleting an absent item succeeds,
+// so a retried Delete is harmless; [If] makes it conditional, and a failed
+// condition returns a [*ConditionError] carrying the current item. A
+// versioned model's Delete needs [IfVersion] (else [ErrVersionRequired]) and
+// fails with [ErrVersionConflict] when the item has moved on. Unique
+// attribute guards are removed in the same transaction.
+func (r *Repository[T]) Delete(ctx context.Context, id string, opts ...CallOption) error {
+	w, err := r.PlanDelete(ctx, id, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = r.send(ctx, w, newCall(opts))
+	return err
+}
+
+// PlanDelete prepares the write [Repository.Delete] would send, without sending it.
+func (r *Repository[T]) PlanDelete(ctx context.Context, id string, opts ...CallOption) (*Write, error) {
+	c := newCall(opts)
+	key, err := r.keyOf(id)
+	if err != nil {
+		return nil, err
+	}
+	w := &Write{op: opDelete, table: r.table.Name, key: key, absentOK: true}
+	if r.Versioned() {
+		if c.version == nil {
+			return nil, versionRequired(r.model, "Delete", "pass IfVersion with the version the item was read with")
+		}
+		r.expectVersion(w, *c.version)
+	}
+	if c.cond != nil {
+		w.And(*c.cond)
+	}
+	if len(r.s.uniques) > 0 {
+		cur, err := r.current(ctx, key, c)
+		if err != nil {
+			return nil, err
+		}
+		if cur != nil {
+			if err := r.moveGuards(w, id, r.s.uniques, cur, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return w, nil
+}
+
+// PlanCheck prepares a condition check of the item whose id is id, for a
+// transaction: the transaction succeeds only if cond holds for the item.
+func (r *Repository[T]) PlanCheck(id string, opts ...CallOption) (*Write, error) {
+	c := newCall(opts)
+	key, err := r.keyOf(id)
+	if err != nil {
+		return nil, err
+	}
+	w := &Write{op: opCheck, table: r.table.Name, key: key}
+	if c.cond != nil {
+		w.And(*c.cond)
+	}
+	return w, nil
+}

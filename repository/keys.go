@@ -1,0 +1,161 @@
+package repository
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+
+	"github.com/tablestakes/tablestakes/index"
+)
+
+// checkID validates an id before any request: a canonical lower-case UUID
+// (any version) unless the model uses a natural key, which must be non-empty.
+func (r *Repository[T]) checkID(id string) error {
+	if id == "" {
+		return &IDError{ID: id, Reason: "empty"}
+	}
+	if r.s.natural {
+		return nil
+	}
+	u, err := uuid.Parse(id)
+	if err != nil || len(id) != 36 || u.String() != id {
+		return &IDError{ID: id, Reason: "not a UUID in canonical lower-case form (ids are generated UUIDs; " +
+			"declare WithNaturalKey for a natural unique key)"}
+	}
+	return nil
+}
+
+// newID returns a fresh UUID: version 7 unless WithUUIDv4 was given.
+func (r *Repository[T]) newID() (string, error) {
+	var (
+		u   uuid.UUID
+		err error
+	)
+	if r.s.uuidV4 {
+		u, err = uuid.NewRandom()
+	} else {
+		u, err = uuid.NewV7()
+	}
+	if err != nil {
+		return "", fmt.Errorf("repository: generate id: %w", err)
+	}
+	return u.String(), nil
+}
+
+// keyOf returns the table key of the item whose id is id.
+func (r *Repository[T]) keyOf(id string) (map[string]types.AttributeValue, error) {
+	if err := r.checkID(id); err != nil {
+		return nil, err
+	}
+	lookup := func(string) (string, bool) { return id, true }
+	key := make(map[string]types.AttributeValue, 2)
+	pk, err := r.pk.Expand(lookup)
+	if err != nil {
+		return nil, err
+	}
+	key[r.table.PartitionKey.Name] = &types.AttributeValueMemberS{Value: pk}
+	if !r.table.SortKey.IsZero() {
+		sk, err := r.sk.Expand(lookup)
+		if err != nil {
+			return nil, err
+		}
+		key[r.table.SortKey.Name] = &types.AttributeValueMemberS{Value: sk}
+	}
+	return key, nil
+}
+
+// keyFields returns the key attributes of an encoded item.
+func (r *Repository[T]) keyFields(item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	key := make(map[string]types.AttributeValue, 2)
+	for _, name := range r.table.KeyAttributes() {
+		key[name] = item[name]
+	}
+	return key
+}
+
+// stringOf returns the text of a scalar attribute for key composition.
+func stringOf(v types.AttributeValue) (string, bool) {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value, true
+	case *types.AttributeValueMemberN:
+		return v.Value, true
+	}
+	return "", false
+}
+
+// composeIndexKey computes an index key attribute from item, reporting false
+// when an input is absent (the item then stays out of a sparse index).
+func composeIndexKey(k indexKey, item map[string]types.AttributeValue) (types.AttributeValue, bool) {
+	if f, ok := k.tmpl.Single(); ok {
+		v, ok := item[f]
+		if _, isNull := v.(*types.AttributeValueMemberNULL); !ok || isNull {
+			return nil, false
+		}
+		return v, true
+	}
+	s, err := k.tmpl.Expand(func(f string) (string, bool) { return stringOf(item[f]) })
+	if err != nil {
+		return nil, false
+	}
+	return &types.AttributeValueMemberS{Value: s}, true
+}
+
+// checkKeys validates the key layout against the table at New.
+func (r *Repository[T]) checkKeys(model string) error {
+	bad := func(format string, args ...any) error {
+		return &ModelError{Model: model, Reason: fmt.Sprintf(format, args...)}
+	}
+	for name, tmpl := range map[string]index.Template{"partition": r.pk, "sort": r.sk} {
+		fields, err := tmpl.Fields()
+		if err != nil {
+			return bad("%s key: %v", name, err)
+		}
+		for _, f := range fields {
+			if f != r.s.idAttr {
+				return bad("%s key template %q refers to {%s}; base keys may refer only to the id {%s}",
+					name, string(tmpl), f, r.s.idAttr)
+			}
+		}
+	}
+	if r.table.PartitionKey.ScalarType() != types.ScalarAttributeTypeS {
+		return bad("table partition key %q is %s; keys composed from ids are strings", r.table.PartitionKey.Name, r.table.PartitionKey.ScalarType())
+	}
+	if r.table.SortKey.IsZero() != (r.sk == "") {
+		if r.sk == "" {
+			return bad("table %q has sort key %q: declare its layout WithKeys", r.table.Name, r.table.SortKey.Name)
+		}
+		return bad("WithKeys gives a sort key template but table %q has no sort key", r.table.Name)
+	}
+	if !r.table.SortKey.IsZero() && r.table.SortKey.ScalarType() != types.ScalarAttributeTypeS {
+		return bad("table sort key %q is %s; keys composed from ids are strings", r.table.SortKey.Name, r.table.SortKey.ScalarType())
+	}
+	var indexAttrs []string
+	types_ := map[string]types.ScalarAttributeType{}
+	for _, ix := range r.table.Indexes {
+		pk, sk, _ := r.table.KeysOf(ix.Name)
+		for _, k := range []index.Key{pk, sk} {
+			if !k.IsZero() {
+				indexAttrs = append(indexAttrs, k.Name)
+				types_[k.Name] = k.ScalarType()
+			}
+		}
+	}
+	for _, k := range r.s.indexKeys {
+		if !slices.Contains(indexAttrs, k.attr) {
+			return bad("WithIndexKey(%q): not a key attribute of any index declared on table %q", k.attr, r.table.Name)
+		}
+		if slices.Contains(r.table.KeyAttributes(), k.attr) {
+			return bad("WithIndexKey(%q): it is a base table key; use WithKeys", k.attr)
+		}
+		if _, err := k.tmpl.Fields(); err != nil {
+			return bad("WithIndexKey(%q): %v", k.attr, err)
+		}
+		if _, single := k.tmpl.Single(); !single && types_[k.attr] != types.ScalarAttributeTypeS {
+			return bad("WithIndexKey(%q): a composed template yields a string but the key is %s", k.attr, types_[k.attr])
+		}
+	}
+	return nil
+}

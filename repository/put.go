@@ -1,0 +1,124 @@
+package repository
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+)
+
+// Create stores a new item. When the id field is empty it generates a UUID
+// (version 7 unless [WithUUIDv4]) and sets it on item; a given id must be a
+// valid UUID, or, with [WithNaturalKey], non-empty. The write is conditional
+// on no item having the key, so Create never overwrites. Precompute hooks
+// and derived attributes are applied to item first; a versioned model's
+// version is set to 1; unique attributes get their guards in the same
+// transaction.
+//
+// It returns an [*IDError], [*ItemTooLargeError] or [*GrowthError] before
+// any request, [ErrAlreadyExists] (as a [*ConditionError] carrying the
+// existing item) when the key is taken, and [ErrDuplicate] (as a
+// [*UniqueError]) when a unique value is taken.
+func (r *Repository[T]) Create(ctx context.Context, item *T, opts ...CallOption) error {
+	w, err := r.PlanCreate(ctx, item, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = r.send(ctx, w, newCall(opts))
+	return err
+}
+
+// PlanCreate prepares the write [Repository.Create] would send, generating
+// the id if needed, without sending it.
+func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOption) (*Write, error) {
+	if item == nil {
+		return nil, &ModelError{Model: r.model, Reason: "nil item"}
+	}
+	if r.idOf(item) == "" && !r.s.natural {
+		id, err := r.newID()
+		if err != nil {
+			return nil, err
+		}
+		r.setID(item, id)
+	}
+	if r.Versioned() {
+		r.setVersion(item, 1)
+	}
+	c := newCall(opts)
+	m, err := r.encode(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	w := &Write{op: opPut, table: r.table.Name, key: r.keyFields(m), item: m, onFail: ErrAlreadyExists}
+	w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+	if c.cond != nil {
+		w.And(*c.cond)
+	}
+	if err := r.moveGuards(w, r.idOf(item), r.s.uniques, nil, m); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// Put stores item, replacing any item with the same key. Precompute hooks
+// and derived attributes are applied first; [If] makes it conditional.
+// On a versioned model ([WithVersion]) the item's version field must hold
+// the version that was read: the write is conditional on it, stores the
+// next version and, on success, sets it on item. Changed unique values move
+// their guards in the same transaction.
+//
+// It returns an [*IDError], [*ItemTooLargeError], [*GrowthError] or
+// [ErrVersionRequired] before any request; [ErrVersionConflict] in a
+// [*ConditionError] carrying the current item when the version is stale;
+// [ErrNotFound] for a versioned item that does not exist; [ErrDuplicate] in
+// a [*UniqueError]; and a [*ConditionError] when an [If] condition fails.
+func (r *Repository[T]) Put(ctx context.Context, item *T, opts ...CallOption) error {
+	w, err := r.PlanPut(ctx, item, opts...)
+	if err != nil {
+		return err
+	}
+	_, err = r.send(ctx, w, newCall(opts))
+	return err
+}
+
+// PlanPut prepares the write [Repository.Put] would send, without sending
+// it. With unique attributes it reads the current item to know which guards
+// to move.
+func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption) (*Write, error) {
+	if item == nil {
+		return nil, &ModelError{Model: r.model, Reason: "nil item"}
+	}
+	c := newCall(opts)
+	var v int64
+	if r.Versioned() {
+		if v = r.Version(item); v < 1 {
+			return nil, versionRequired(r.model, "Put", "set the version the item was read with, or Create a new item")
+		}
+	}
+	m, err := r.encode(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	w := &Write{op: opPut, table: r.table.Name, key: r.keyFields(m), item: m}
+	if r.Versioned() {
+		m[r.s.versionAttr] = versionValue(v + 1)
+		r.expectVersion(w, v)
+		w.notFound = ErrNotFound
+		w.after = func() { r.setVersion(item, v+1) }
+	}
+	if c.cond != nil {
+		w.And(*c.cond)
+	}
+	if len(r.s.uniques) > 0 {
+		cur, err := r.current(ctx, w.key, c)
+		if err != nil {
+			return nil, err
+		}
+		if cur == nil && !r.Versioned() {
+			w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+		}
+		if err := r.moveGuards(w, r.idOf(item), r.s.uniques, cur, m); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}

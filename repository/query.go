@@ -1,0 +1,209 @@
+package repository
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"iter"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/internal/cursor"
+)
+
+// Cursor marks where the next page of a query starts. It is opaque and
+// signed: one that was edited, or issued for another table, access pattern
+// or partition, is refused with [ErrInvalidCursor]. The empty Cursor means
+// the first page, or, when returned, that there are no more pages.
+type Cursor string
+
+// DefaultPageSize is the page size of [Repository.Page] without [Limit].
+const DefaultPageSize = 100
+
+// Query returns the items of q, reading page after page lazily, in the
+// access pattern's order, until the partition (or the [Limit]) is exhausted
+// or the loop stops. It yields a non-nil error at most once, as its last
+// value: [index.ErrUndeclaredIndex] or [index.ErrInvalidPattern] for a query
+// the table does not declare, or the SDK's error. The iterator may be
+// ranged over more than once; each range runs the query again.
+func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOption) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		c := newCall(opts)
+		in, _, err := r.queryInput(q, c)
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		n := 0
+		for {
+			if c.limit > 0 {
+				in.Limit = aws.Int32(int32(min(c.limit-n, 1<<30)))
+			}
+			out, err := r.client.Query(ctx, in, c.sdk...)
+			if err != nil {
+				yield(zero, fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err))
+				return
+			}
+			r.report(ctx, c, "Query", out.ConsumedCapacity)
+			for _, item := range out.Items {
+				t, err := r.decode(item)
+				if !yield(t, err) || err != nil {
+					return
+				}
+				if n++; c.limit > 0 && n >= c.limit {
+					return
+				}
+			}
+			if len(out.LastEvaluatedKey) == 0 {
+				return
+			}
+			in.ExclusiveStartKey = out.LastEvaluatedKey
+		}
+	}
+}
+
+// Page reads one page of q starting at cursor (empty for the first page),
+// for HTTP handlers that page with a token. It returns up to [Limit] items
+// ([DefaultPageSize] by default), reading on while a [Filter] leaves a page
+// short, and the cursor of the next page, empty when there is none.
+//
+// It returns an error matching [ErrInvalidCursor] for a cursor that was
+// edited or issued for another table, pattern or partition, and the errors
+// [Repository.Query] yields.
+func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, opts ...CallOption) ([]T, Cursor, error) {
+	c := newCall(opts)
+	size := c.limit
+	if size <= 0 {
+		size = DefaultPageSize
+	}
+	in, binding, err := r.queryInput(q, c)
+	if err != nil {
+		return nil, "", err
+	}
+	if after != "" {
+		start, err := r.cursors.Decode(binding, string(after))
+		if err != nil {
+			reason := err.Error()
+			var ce *cursor.Error
+			if errors.As(err, &ce) {
+				reason = ce.Reason
+			}
+			return nil, "", &CursorError{Reason: reason, Err: err}
+		}
+		in.ExclusiveStartKey = start
+	}
+	items := make([]T, 0, min(size, 1000))
+	for {
+		in.Limit = aws.Int32(int32(min(size-len(items), 1<<30)))
+		out, err := r.client.Query(ctx, in, c.sdk...)
+		if err != nil {
+			return nil, "", fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err)
+		}
+		r.report(ctx, c, "Query", out.ConsumedCapacity)
+		for _, item := range out.Items {
+			t, err := r.decode(item)
+			if err != nil {
+				return nil, "", err
+			}
+			items = append(items, t)
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return items, "", nil
+		}
+		if len(items) >= size {
+			next, err := r.cursors.Encode(binding, out.LastEvaluatedKey)
+			if err != nil {
+				return nil, "", fmt.Errorf("repository: encode cursor: %w", err)
+			}
+			return items, Cursor(next), nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+}
+
+// queryInput builds the QueryInput of q and the binding its cursors carry.
+func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput, string, error) {
+	declared := false
+	for _, p := range r.table.Patterns {
+		if p.Name == q.Pattern.Name {
+			if !reflect.DeepEqual(p, q.Pattern) {
+				return nil, "", fmt.Errorf("%w: pattern %q differs from the one declared on table %q",
+					index.ErrInvalidPattern, q.Pattern.Name, r.table.Name)
+			}
+			declared = true
+		}
+	}
+	if !declared {
+		return nil, "", fmt.Errorf("%w: pattern %q is not declared on table %q (list it in Table.Patterns)",
+			index.ErrInvalidPattern, q.Pattern.Name, r.table.Name)
+	}
+	kc, err := q.KeyCondition(r.table)
+	if err != nil {
+		return nil, "", err
+	}
+	if c.consistent && q.Pattern.Index != "" {
+		if ix, _ := r.table.Index(q.Pattern.Index); !ix.Local {
+			return nil, "", fmt.Errorf("%w: pattern %q reads global index %q, which has no consistent reads",
+				index.ErrInvalidPattern, q.Pattern.Name, q.Pattern.Index)
+		}
+	}
+	b := expression.NewBuilder().WithKeyCondition(kc)
+	if c.filter != nil {
+		b = b.WithFilter(*c.filter)
+	}
+	if len(c.project) > 0 {
+		b = b.WithProjection(projection(c.project))
+	}
+	e, err := b.Build()
+	if err != nil {
+		return nil, "", fmt.Errorf("repository: build query expression: %w", err)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 aws.String(r.table.Name),
+		KeyConditionExpression:    e.KeyCondition(),
+		FilterExpression:          e.Filter(),
+		ProjectionExpression:      e.Projection(),
+		ExpressionAttributeNames:  e.Names(),
+		ExpressionAttributeValues: e.Values(),
+		ScanIndexForward:          aws.Bool(!q.Pattern.Descending),
+		ConsistentRead:            aws.Bool(c.consistent),
+		ReturnConsumedCapacity:    r.wantCapacity(c),
+	}
+	if q.Pattern.Index != "" {
+		in.IndexName = aws.String(q.Pattern.Index)
+	}
+	pv, err := q.PartitionValue()
+	if err != nil {
+		return nil, "", err
+	}
+	av, err := attributevalue.Marshal(pv)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: partition value: %v", index.ErrInvalidPattern, err)
+	}
+	return in, binding(r.table.Name, q.Pattern, av), nil
+}
+
+// binding names what a cursor was issued for.
+func binding(table string, p index.AccessPattern, partition types.AttributeValue) string {
+	var v string
+	switch pv := partition.(type) {
+	case *types.AttributeValueMemberS:
+		v = "S:" + pv.Value
+	case *types.AttributeValueMemberN:
+		v = "N:" + pv.Value
+	case *types.AttributeValueMemberB:
+		v = "B:" + base64.StdEncoding.EncodeToString(pv.Value)
+	default:
+		v = fmt.Sprintf("%T", partition)
+	}
+	return strings.Join([]string{table, p.Name, p.Index, v}, "\x00")
+}

@@ -1,0 +1,292 @@
+package repository
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"reflect"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/internal/cursor"
+	"github.com/tablestakes/tablestakes/internal/itemsize"
+)
+
+// Repository reads and writes items of type T in one table, through its key
+// and its declared access patterns only. It is safe for concurrent use.
+//
+// T is a struct encoded with attributevalue's `dynamodbav` tags. It has a
+// string id attribute ("id" unless [WithID] or [WithNaturalKey] says
+// otherwise), from which the item's table key is composed ([WithKeys]).
+type Repository[T any] struct {
+	client Client
+	table  index.Table
+	s      settings
+	pk, sk index.Template
+	idPath []int
+	// versionPath locates the version field; nil when not versioned.
+	versionPath []int
+	// entity names the item type in unique guard keys.
+	entity  string
+	model   string
+	derived []derivation[T]
+	hooks   []func(*T) error
+	cursors *cursor.Codec
+	enc     *attributevalue.Encoder
+	dec     *attributevalue.Decoder
+}
+
+// derivation is an attribute computed from others on every write.
+type derivation[T any] struct {
+	attr   string
+	inputs []string
+	fn     func(*T) any
+}
+
+// Derive declares attr as computed by fn from the attributes named in
+// inputs, on every write path (principle 4): Create and Put store fn(item),
+// and an Update that sets any input must set all of them, so fn sees them
+// all and attr is updated in the same request. fn returning nil removes attr.
+//
+//	repository.Derive("nameLower", func(c *Company) any { return strings.ToLower(c.Name) }, "name")
+func Derive[T any](attr string, fn func(*T) any, inputs ...string) Option {
+	return func(s *settings) { s.derived = append(s.derived, derivation[T]{attr, inputs, fn}) }
+}
+
+// WithPrecompute runs fn on the item before every Create and Put (and
+// transactional put), to compute attributes from the whole item, such as a
+// count or a total. Partial updates do not run it; declare attributes that
+// an Update must keep fresh with [Derive]. A model whose pointer type has a
+// method Precompute() error gets it called the same way, before fn.
+func WithPrecompute[T any](fn func(*T) error) Option {
+	return func(s *settings) { s.precompute = append(s.precompute, fn) }
+}
+
+// Precomputer is implemented by models that compute their derived
+// attributes themselves before each Create and Put.
+type Precomputer interface {
+	Precompute() error
+}
+
+// New returns a repository of T in table, calling DynamoDB through client.
+// It validates the declaration, T and the options, and returns a
+// [*ModelError] (matching [ErrInvalidModel]) or an index error when they
+// cannot work together. It makes no request; call [index.Verify] at start-up
+// to check the live table.
+func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T], error) {
+	var zero T
+	rt := reflect.TypeOf(zero)
+	model := fmt.Sprint(rt)
+	if rt == nil || rt.Kind() != reflect.Struct {
+		return nil, &ModelError{Model: model, Reason: "a model must be a struct type"}
+	}
+	if client == nil {
+		return nil, &ModelError{Model: model, Reason: "nil client"}
+	}
+	if err := table.Validate(); err != nil {
+		return nil, err
+	}
+	r := &Repository[T]{client: client, table: table, model: model}
+	r.s = settings{idAttr: "id", batchTries: 8, batchBase: 50 * time.Millisecond, batchCap: 5 * time.Second}
+	for _, o := range opts {
+		if o != nil {
+			o(&r.s)
+		}
+	}
+	if r.s.logger == nil {
+		r.s.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	r.pk, r.sk = r.s.pk, r.s.sk
+	if r.pk == "" {
+		r.pk = index.Template("{" + r.s.idAttr + "}")
+	}
+	path, ft, ok := fieldPath(rt, r.s.idAttr)
+	if !ok {
+		return nil, &ModelError{Model: model, Reason: fmt.Sprintf("no field encodes as the id attribute %q", r.s.idAttr)}
+	}
+	if ft.Kind() != reflect.String {
+		return nil, &ModelError{Model: model, Reason: fmt.Sprintf("id field %q is %s; want string", r.s.idAttr, ft)}
+	}
+	r.idPath = path
+	if err := r.checkKeys(model); err != nil {
+		return nil, err
+	}
+	if err := r.initVersion(rt); err != nil {
+		return nil, err
+	}
+	if err := r.initUnique(rt); err != nil {
+		return nil, err
+	}
+	if r.s.txTries <= 0 {
+		r.s.txTries = 4
+	}
+	for _, d := range r.s.derived {
+		dv, ok := d.(derivation[T])
+		if !ok {
+			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("Derive for another model type: %T", d)}
+		}
+		if len(dv.inputs) == 0 || dv.fn == nil || dv.attr == "" {
+			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("Derive(%q) needs a function and its inputs", dv.attr)}
+		}
+		r.derived = append(r.derived, dv)
+	}
+	for _, h := range r.s.precompute {
+		fn, ok := h.(func(*T) error)
+		if !ok {
+			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("WithPrecompute for another model type: %T", h)}
+		}
+		r.hooks = append(r.hooks, fn)
+	}
+	for attr, n := range r.s.bounds {
+		if n < 0 {
+			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("WithBound(%q, %d): negative bound", attr, n)}
+		}
+	}
+	key := r.s.cursorKey
+	if key == nil {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("repository: cursor key: %w", err)
+		}
+	}
+	codec, err := cursor.New(key)
+	if err != nil {
+		return nil, &ModelError{Model: model, Reason: "WithCursorSecret: " + err.Error()}
+	}
+	r.cursors = codec
+	r.enc = attributevalue.NewEncoder()
+	r.dec = attributevalue.NewDecoder()
+	return r, nil
+}
+
+// Table returns the table declaration the repository uses.
+func (r *Repository[T]) Table() index.Table { return r.table }
+
+// Key returns the table key of the item whose id is id, or an [*IDError].
+func (r *Repository[T]) Key(id string) (map[string]types.AttributeValue, error) {
+	return r.keyOf(id)
+}
+
+// idOf returns the id field of item.
+func (r *Repository[T]) idOf(item *T) string {
+	return reflect.ValueOf(item).Elem().FieldByIndex(r.idPath).String()
+}
+
+func (r *Repository[T]) setID(item *T, id string) {
+	reflect.ValueOf(item).Elem().FieldByIndex(r.idPath).SetString(id)
+}
+
+// encode runs the precompute hooks, encodes item, and adds its keys and
+// derived attributes; then checks bounds and size. It never sends anything.
+func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.AttributeValue, error) {
+	if p, ok := any(item).(Precomputer); ok {
+		if err := p.Precompute(); err != nil {
+			return nil, fmt.Errorf("repository: precompute: %w", err)
+		}
+	}
+	for _, h := range r.hooks {
+		if err := h(item); err != nil {
+			return nil, fmt.Errorf("repository: precompute: %w", err)
+		}
+	}
+	id := r.idOf(item)
+	key, err := r.keyOf(id)
+	if err != nil {
+		return nil, err
+	}
+	av, err := r.enc.Encode(item)
+	if err != nil {
+		return nil, fmt.Errorf("repository: encode %s: %w", r.model, err)
+	}
+	m, ok := av.(*types.AttributeValueMemberM)
+	if !ok {
+		return nil, &ModelError{Model: r.model, Reason: fmt.Sprintf("encodes as %T, not a map", av)}
+	}
+	out := m.Value
+	for name, v := range key {
+		out[name] = v
+	}
+	for _, d := range r.derived {
+		if err := r.setDerived(out, d, item); err != nil {
+			return nil, err
+		}
+	}
+	for _, k := range r.s.indexKeys {
+		if v, ok := composeIndexKey(k, out); ok {
+			out[k.attr] = v
+		} else {
+			delete(out, k.attr)
+		}
+	}
+	if err := r.checkItem(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (r *Repository[T]) setDerived(out map[string]types.AttributeValue, d derivation[T], item *T) error {
+	v := d.fn(item)
+	if v == nil {
+		delete(out, d.attr)
+		return nil
+	}
+	av, err := r.enc.Encode(v)
+	if err != nil {
+		return fmt.Errorf("repository: encode derived attribute %q: %w", d.attr, err)
+	}
+	if _, isNull := av.(*types.AttributeValueMemberNULL); isNull {
+		delete(out, d.attr)
+		return nil
+	}
+	out[d.attr] = av
+	return nil
+}
+
+// checkItem enforces the declared bounds and the 400 KB limit.
+func (r *Repository[T]) checkItem(item map[string]types.AttributeValue) error {
+	for attr, bound := range r.s.bounds {
+		if n := collectionLen(item[attr]); n > bound {
+			return &GrowthError{Attribute: attr, Len: n, Bound: bound}
+		}
+	}
+	if size := itemsize.Of(item); size > itemsize.MaxItemSize {
+		return &ItemTooLargeError{Table: r.table.Name, Size: size, Limit: itemsize.MaxItemSize}
+	}
+	return nil
+}
+
+func collectionLen(v types.AttributeValue) int {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberL:
+		return len(v.Value)
+	case *types.AttributeValueMemberM:
+		return len(v.Value)
+	case *types.AttributeValueMemberSS:
+		return len(v.Value)
+	case *types.AttributeValueMemberNS:
+		return len(v.Value)
+	case *types.AttributeValueMemberBS:
+		return len(v.Value)
+	}
+	return 0
+}
+
+// decode decodes an item into a T.
+func (r *Repository[T]) decode(item map[string]types.AttributeValue) (T, error) {
+	var t T
+	if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, &t); err != nil {
+		return t, fmt.Errorf("repository: decode %s: %w", r.model, err)
+	}
+	return t, nil
+}
+
+// Decode decodes an item read from the table, such as the current item in a
+// [*ConditionError], into a T.
+func (r *Repository[T]) Decode(item map[string]types.AttributeValue) (T, error) {
+	return r.decode(item)
+}

@@ -1,0 +1,288 @@
+package repository
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
+)
+
+// MaxTransactItems is DynamoDB's limit on the items of one transaction.
+const MaxTransactItems = 100
+
+// TxOption adjusts [Transact].
+type TxOption func(*txSettings)
+
+type txSettings struct {
+	token    string
+	attempts int
+	sdk      []func(*dynamodb.Options)
+	capacity func(*types.ConsumedCapacity)
+}
+
+// Token sets the transaction's idempotency token (ClientRequestToken, 1 to
+// 36 characters). Sending the same transaction again with the same token
+// within ten minutes applies it once. Default: a new random UUID.
+func Token(token string) TxOption { return func(s *txSettings) { s.token = token } }
+
+// Attempts sets how many times a transaction canceled only by transaction
+// conflicts (another request writing one of its items at the same moment)
+// is sent, with the same token and jittered exponential backoff. Default 4.
+// A transaction with a failed condition is never retried.
+func Attempts(n int) TxOption { return func(s *txSettings) { s.attempts = n } }
+
+// TxSDKOptions passes per-call options through to the SDK client.
+func TxSDKOptions(fns ...func(*dynamodb.Options)) TxOption {
+	return func(s *txSettings) { s.sdk = append(s.sdk, fns...) }
+}
+
+// TxError reports a transaction that was refused before sending or that
+// DynamoDB canceled. Nothing was written. Err is the failure of the write
+// responsible, as a single write would report it: a [*ConditionError] (with
+// the current item, matching [ErrVersionConflict], [ErrAlreadyExists],
+// [ErrNotFound] or [ErrConditionFailed]), a [*UniqueError], or a sentinel
+// such as [ErrTransactionConflict] or [ErrThrottled].
+type TxError struct {
+	// Index is the position of the failed write among those passed to
+	// [Transact] (its unique guards count as part of it); -1 when no single
+	// write is responsible.
+	Index int
+	// Table and Key identify the item whose operation failed.
+	Table string
+	Key   map[string]types.AttributeValue
+	// Reason is DynamoDB's cancellation code (ConditionalCheckFailed,
+	// TransactionConflict, ThrottlingError, ValidationError, ...) or, for a
+	// transaction refused before sending, what is wrong with it.
+	Reason string
+	// Message is DynamoDB's message for the item, if any.
+	Message string
+	// Item is the item as it was when its condition failed, if returned.
+	Item map[string]types.AttributeValue
+	// Err is the typed failure; errors.Is and errors.As see through to it.
+	Err error
+}
+
+func (e *TxError) Error() string {
+	var b strings.Builder
+	b.WriteString("repository: transaction ")
+	if e.Index < 0 {
+		b.WriteString("refused: ")
+	} else {
+		fmt.Fprintf(&b, "canceled by write %d (table %q): ", e.Index, e.Table)
+	}
+	b.WriteString(e.Reason)
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+// Is makes a TxError match [ErrTransactionCanceled], or
+// [ErrInvalidTransaction] when it was refused before sending.
+func (e *TxError) Is(target error) bool {
+	if e.Reason == reasonInvalid || e.Index < 0 && e.Err == nil {
+		return target == ErrInvalidTransaction
+	}
+	return target == ErrTransactionCanceled
+}
+
+// Unwrap returns the failure of the write responsible.
+func (e *TxError) Unwrap() error { return e.Err }
+
+const reasonInvalid = "invalid transaction"
+
+// Transact writes all of writes, and the unique guards that go with them,
+// atomically in one TransactWriteItems call, or none of them. Build the
+// writes with the repositories' Plan methods; they may span tables.
+//
+// Before sending it refuses, with a [*TxError] matching
+// [ErrInvalidTransaction], more than [MaxTransactItems] items and two
+// operations on one item. When DynamoDB cancels the transaction it returns
+// a [*TxError] naming the write that failed and why, with the item as it
+// was. Cancellations caused only by transaction conflicts are retried
+// ([Attempts]) with the same idempotency token ([Token]); condition
+// failures are not. On success each write's [Write.Committed] runs.
+func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write, opts ...TxOption) error {
+	s := txSettings{attempts: 4}
+	for _, o := range opts {
+		if o != nil {
+			o(&s)
+		}
+	}
+	if s.token == "" {
+		s.token = uuid.NewString()
+	}
+	if n := len(s.token); n > 36 {
+		return &TxError{Index: -1, Reason: reasonInvalid, Err: fmt.Errorf("%w: token is %d characters; the limit is 36", ErrInvalidTransaction, n)}
+	}
+	var (
+		parts []*Write
+		owner []int
+		items []types.TransactWriteItem
+	)
+	seen := map[string]int{}
+	for i, w := range writes {
+		if w == nil {
+			return &TxError{Index: i, Reason: reasonInvalid, Err: fmt.Errorf("%w: write %d is nil", ErrInvalidTransaction, i)}
+		}
+		for _, p := range w.Parts() {
+			id := itemID(p.table, p.key)
+			if j, dup := seen[id]; dup {
+				return &TxError{Index: i, Table: p.table, Key: p.key, Reason: reasonInvalid,
+					Err: fmt.Errorf("%w: writes %d and %d operate on the same item", ErrInvalidTransaction, j, i)}
+			}
+			seen[id] = i
+			item, err := p.TransactItem()
+			if err != nil {
+				return &TxError{Index: i, Table: p.table, Key: p.key, Reason: reasonInvalid, Err: err}
+			}
+			parts, owner, items = append(parts, p), append(owner, i), append(items, item)
+		}
+	}
+	if len(items) == 0 {
+		return &TxError{Index: -1, Reason: reasonInvalid, Err: fmt.Errorf("%w: no writes", ErrInvalidTransaction)}
+	}
+	if len(items) > MaxTransactItems {
+		return &TxError{Index: -1, Reason: reasonInvalid, Err: fmt.Errorf(
+			"%w: %d items (with unique guards); the limit is %d", ErrInvalidTransaction, len(items), MaxTransactItems)}
+	}
+	in := &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: aws.String(s.token)}
+	if s.capacity != nil {
+		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityIndexes
+	}
+	for attempt := 1; ; attempt++ {
+		out, err := client.TransactWriteItems(ctx, in, s.sdk...)
+		if err == nil {
+			if s.capacity != nil {
+				for i := range out.ConsumedCapacity {
+					s.capacity(&out.ConsumedCapacity[i])
+				}
+			}
+			for _, w := range writes {
+				w.Committed()
+			}
+			return nil
+		}
+		retry, txErr := cancellation(err, parts, owner)
+		if txErr == nil {
+			return fmt.Errorf("repository: TransactWriteItems: %w", err)
+		}
+		if !retry || attempt >= s.attempts {
+			return txErr
+		}
+		if err := sleep(ctx, attempt, 20*time.Millisecond, time.Second); err != nil {
+			return txErr
+		}
+	}
+}
+
+// cancellation maps a TransactWriteItems error to a TxError and says
+// whether the transaction may be retried; nil when it is no cancellation.
+func cancellation(err error, parts []*Write, owner []int) (bool, *TxError) {
+	var inProgress *types.TransactionInProgressException
+	if errors.As(err, &inProgress) {
+		return true, &TxError{Index: -1, Reason: "TransactionInProgress", Err: fmt.Errorf("%w: %v", ErrTransactionConflict, err)}
+	}
+	var tce *types.TransactionCanceledException
+	if !errors.As(err, &tce) {
+		return false, nil
+	}
+	first, conflictOnly := -1, true
+	for i, reason := range tce.CancellationReasons {
+		code := aws.ToString(reason.Code)
+		if code == "" || code == "None" {
+			continue
+		}
+		if code != "TransactionConflict" {
+			conflictOnly = false
+		}
+		// Report the most telling failure: a condition beats a conflict.
+		if first < 0 || code == "ConditionalCheckFailed" && aws.ToString(tce.CancellationReasons[first].Code) != code {
+			first = i
+		}
+	}
+	if first < 0 || first >= len(parts) {
+		return false, &TxError{Index: -1, Reason: "TransactionCanceled", Message: aws.ToString(tce.Message), Err: err}
+	}
+	reason := tce.CancellationReasons[first]
+	p := parts[first]
+	te := &TxError{
+		Index: owner[first], Table: p.table, Key: p.key,
+		Reason: aws.ToString(reason.Code), Message: aws.ToString(reason.Message), Item: reason.Item,
+	}
+	switch te.Reason {
+	case "ConditionalCheckFailed":
+		te.Err = p.ConditionFailure(reason.Item, err)
+		if te.Err == nil { // an idempotent delete of an absent item cannot cancel alone
+			te.Err = &ConditionError{Table: p.table, Key: p.key, Sentinel: ErrConditionFailed, Err: err}
+		}
+	case "TransactionConflict":
+		te.Err = fmt.Errorf("%w: %v", ErrTransactionConflict, err)
+	case "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded":
+		te.Err = fmt.Errorf("%w: %v", ErrThrottled, err)
+	default:
+		te.Err = err
+	}
+	return conflictOnly, te
+}
+
+// itemID identifies an item within a transaction.
+func itemID(table string, key map[string]types.AttributeValue) string {
+	names := make([]string, 0, len(key))
+	for k := range key {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(table)
+	for _, k := range names {
+		v, _ := uniqueText(k, key[k])
+		fmt.Fprintf(&b, "\x00%s=%T:%s", k, key[k], v)
+	}
+	return b.String()
+}
+
+// transact sends a write with companions (unique guards) as a transaction.
+func (r *Repository[T]) transact(ctx context.Context, w *Write, c call) error {
+	opts := []TxOption{Attempts(r.s.txTries), TxSDKOptions(c.sdk...)}
+	if r.s.capacity != nil || c.capacity != nil {
+		opts = append(opts, func(s *txSettings) {
+			s.capacity = func(cc *types.ConsumedCapacity) { r.report(ctx, c, "TransactWriteItems", cc) }
+		})
+	}
+	err := Transact(ctx, r.client, []*Write{w}, opts...)
+	var te *TxError
+	if errors.As(err, &te) && te.Index == 0 && te.Err != nil &&
+		(errors.Is(te.Err, ErrConditionFailed) || errors.Is(te.Err, ErrDuplicate)) {
+		// A single write reports its own failure, as if sent alone.
+		return te.Err
+	}
+	return err
+}
+
+// sleep waits before retry number attempt with full jitter.
+func sleep(ctx context.Context, attempt int, base, max time.Duration) error {
+	window := base << min(attempt-1, 20)
+	if window > max || window <= 0 {
+		window = max
+	}
+	t := time.NewTimer(time.Duration(rand.Int64N(int64(window) + 1)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

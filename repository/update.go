@@ -1,0 +1,368 @@
+package repository
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+type changeKind int
+
+const (
+	chSet changeKind = iota
+	chSetPath
+	chRemove
+	chAdd
+	chDelete
+	chAppend
+)
+
+type change struct {
+	kind   changeKind
+	name   string
+	value  any
+	values []any
+}
+
+// Changes is a partial update, built by chaining; the zero value changes
+// nothing. Attribute names are taken literally — reserved words, dots and
+// other odd characters are fine — except in [Changes.SetPath], which takes a
+// document path. Changes values are immutable: each method returns a copy.
+//
+//	changes := repository.Set("name", "Acme Ltd").Remove("fax").Add("employees", 3)
+type Changes struct{ ops []change }
+
+// Set returns changes that set attr to v.
+func Set(attr string, v any) Changes { return Changes{}.Set(attr, v) }
+
+// Remove returns changes that remove attr.
+func Remove(attr string) Changes { return Changes{}.Remove(attr) }
+
+// Add returns changes that add n to the number attr, or the elements of the
+// set n to the set attr (an atomic counter: no read-modify-write).
+func Add(attr string, n any) Changes { return Changes{}.Add(attr, n) }
+
+// Append returns changes that append values to the list attr.
+func Append(attr string, values ...any) Changes { return Changes{}.Append(attr, values...) }
+
+func (c Changes) with(ch change) Changes {
+	c.ops = append(slices.Clip(c.ops), ch)
+	return c
+}
+
+// Set sets the top-level attribute attr to v.
+func (c Changes) Set(attr string, v any) Changes {
+	return c.with(change{kind: chSet, name: attr, value: v})
+}
+
+// SetPath sets the nested attribute at a document path such as
+// "address.city" or "contacts[0].email".
+func (c Changes) SetPath(path string, v any) Changes {
+	return c.with(change{kind: chSetPath, name: path, value: v})
+}
+
+// Remove removes the top-level attribute attr.
+func (c Changes) Remove(attr string) Changes { return c.with(change{kind: chRemove, name: attr}) }
+
+// Add adds n to the number attr (creating it at 0), or the elements of the
+// set n to the set attr.
+func (c Changes) Add(attr string, n any) Changes {
+	return c.with(change{kind: chAdd, name: attr, value: n})
+}
+
+// DeleteFromSet removes the elements of the set v from the set attr.
+func (c Changes) DeleteFromSet(attr string, v any) Changes {
+	return c.with(change{kind: chDelete, name: attr, value: v})
+}
+
+// Append appends values to the list attr, creating it when absent. On an
+// attribute with a [WithBound], the append is conditional on the bound.
+func (c Changes) Append(attr string, values ...any) Changes {
+	return c.with(change{kind: chAppend, name: attr, values: values})
+}
+
+// top returns the top-level attribute a change touches.
+func (ch change) top() string {
+	if ch.kind != chSetPath {
+		return ch.name
+	}
+	if i := strings.IndexAny(ch.name, ".["); i >= 0 {
+		return ch.name[:i]
+	}
+	return ch.name
+}
+
+// Update applies changes to the item whose id is id and returns the item
+// as it is after the update. The update is conditional on the item existing
+// (an update never creates an item) and on any [If] condition.
+//
+// Derived attributes (see [Derive] and [WithIndexKey]) whose inputs the
+// changes touch are recomputed in the same request; changes must then set or
+// remove every input of such an attribute, or Update returns an
+// [*UpdateError] before any request. Key attributes and derived attributes
+// cannot be changed directly.
+//
+// It returns [ErrNotFound] (as a [*ConditionError]) when the item does not
+// exist, a [*ConditionError] with the current item when an [If] condition
+// fails, a [*GrowthError] when a bounded collection would exceed its bound,
+// and an [*IDError] or [*UpdateError] before any request.
+func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, opts ...CallOption) (T, error) {
+	var zero T
+	w, err := r.PlanUpdate(ctx, id, changes, opts...)
+	if err != nil {
+		return zero, err
+	}
+	c := newCall(opts)
+	attrs, err := r.send(ctx, w, c)
+	if err != nil {
+		return zero, err
+	}
+	if len(w.companions) > 0 {
+		// A transaction returns no values: read the item back.
+		return r.Get(ctx, id, append(opts, ConsistentRead())...)
+	}
+	return r.decode(attrs)
+}
+
+// PlanUpdate prepares the write [Repository.Update] would send, without sending it.
+func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Changes, opts ...CallOption) (*Write, error) {
+	c := newCall(opts)
+	key, err := r.keyOf(id)
+	if err != nil {
+		return nil, err
+	}
+	if len(changes.ops) == 0 {
+		return nil, &UpdateError{Reason: "no changes"}
+	}
+	protected := map[string]string{r.s.idAttr: "is the id"}
+	if r.Versioned() {
+		protected[r.s.versionAttr] = "is the version; the repository maintains it"
+	}
+	for _, k := range r.table.KeyAttributes() {
+		protected[k] = "is a table key"
+	}
+	for _, d := range r.derived {
+		protected[d.attr] = "is derived; change its inputs " + fmt.Sprint(d.inputs)
+	}
+	for _, k := range r.s.indexKeys {
+		fields, _ := k.tmpl.Fields()
+		protected[k.attr] = "is an index key derived from " + fmt.Sprint(fields)
+	}
+	var u expression.UpdateBuilder
+	w := &Write{op: opUpdate, table: r.table.Name, key: key, notFound: ErrNotFound}
+	touched := map[string]change{}
+	for _, ch := range changes.ops {
+		top := ch.top()
+		if top == "" {
+			return nil, &UpdateError{Attribute: ch.name, Reason: "empty attribute name"}
+		}
+		if why, ok := protected[top]; ok {
+			return nil, &UpdateError{Attribute: top, Reason: why}
+		}
+		if prev, dup := touched[top]; dup && (prev.kind != chSetPath || ch.kind != chSetPath) {
+			return nil, &UpdateError{Attribute: top, Reason: "changed twice in one update"}
+		}
+		touched[top] = ch
+		name := expression.NameNoDotSplit(ch.name)
+		switch ch.kind {
+		case chSet:
+			if err := r.checkBound(ch.name, ch.value); err != nil {
+				return nil, err
+			}
+			u = u.Set(name, expression.Value(ch.value))
+		case chSetPath:
+			u = u.Set(expression.Name(ch.name), expression.Value(ch.value))
+		case chRemove:
+			u = u.Remove(name)
+		case chAdd:
+			u = u.Add(name, expression.Value(ch.value))
+		case chDelete:
+			u = u.Delete(name, expression.Value(ch.value))
+		case chAppend:
+			if len(ch.values) == 0 {
+				return nil, &UpdateError{Attribute: ch.name, Reason: "append of no values"}
+			}
+			u = u.Set(name, expression.ListAppend(
+				expression.IfNotExists(name, expression.Value([]any{})), expression.Value(ch.values)))
+			if bound, ok := r.s.bounds[ch.name]; ok {
+				if len(ch.values) > bound {
+					return nil, &GrowthError{Attribute: ch.name, Len: len(ch.values), Bound: bound}
+				}
+				w.And(expression.Or(expression.AttributeNotExists(name),
+					expression.LessThanEqual(expression.Size(name), expression.Value(bound-len(ch.values)))))
+				if w.bounds == nil {
+					w.bounds = map[string]appendBound{}
+				}
+				w.bounds[ch.name] = appendBound{added: len(ch.values), bound: bound}
+			}
+		}
+	}
+	if u, err = r.updateDerived(u, id, touched); err != nil {
+		return nil, err
+	}
+	if r.Versioned() {
+		vname := expression.NameNoDotSplit(r.s.versionAttr)
+		switch {
+		case c.version != nil:
+			r.expectVersion(w, *c.version)
+			u = u.Set(vname, expression.Value(versionValue(*c.version+1)))
+		case onlyAdds(changes):
+			// Counters commute: no version to expect, but the version
+			// still moves so that read-modify-write callers notice.
+			u = u.Add(vname, expression.Value(1))
+		default:
+			return nil, versionRequired(r.model, "Update", "pass IfVersion with the version the item was read with")
+		}
+	}
+	if err := r.updateGuards(ctx, w, id, touched, c); err != nil {
+		return nil, err
+	}
+	w.update = &u
+	w.And(expression.AttributeExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+	if c.cond != nil {
+		w.And(*c.cond)
+	}
+	return w, nil
+}
+
+// checkBound refuses setting a bounded collection to more than its bound.
+func (r *Repository[T]) checkBound(attr string, v any) error {
+	bound, ok := r.s.bounds[attr]
+	if !ok {
+		return nil
+	}
+	av, err := r.enc.Encode(v)
+	if err != nil {
+		return fmt.Errorf("repository: encode %q: %w", attr, err)
+	}
+	if n := collectionLen(av); n > bound {
+		return &GrowthError{Attribute: attr, Len: n, Bound: bound}
+	}
+	return nil
+}
+
+// updateDerived adds the recomputed derived and index key attributes whose
+// inputs the update touches.
+func (r *Repository[T]) updateDerived(u expression.UpdateBuilder, id string, touched map[string]change) (expression.UpdateBuilder, error) {
+	// partial holds the new values of the inputs the update sets, plus the id.
+	var partial map[string]types.AttributeValue
+	inputsOf := func(attr string, inputs []string) (map[string]types.AttributeValue, bool, error) {
+		hit := false
+		for _, in := range inputs {
+			if _, ok := touched[in]; ok {
+				hit = true
+			}
+		}
+		if !hit {
+			return nil, false, nil
+		}
+		if partial == nil {
+			partial = map[string]types.AttributeValue{r.s.idAttr: &types.AttributeValueMemberS{Value: id}}
+		}
+		for _, in := range inputs {
+			if in == r.s.idAttr {
+				continue
+			}
+			ch, ok := touched[in]
+			if !ok || (ch.kind != chSet && ch.kind != chRemove) {
+				return nil, false, &UpdateError{Attribute: attr, Reason: fmt.Sprintf(
+					"derived from %v; set or remove all of them in one update (or read, modify and put the item)", inputs)}
+			}
+			if ch.kind == chSet {
+				if _, done := partial[in]; !done {
+					av, err := r.enc.Encode(ch.value)
+					if err != nil {
+						return nil, false, fmt.Errorf("repository: encode %q: %w", in, err)
+					}
+					partial[in] = av
+				}
+			}
+		}
+		return partial, true, nil
+	}
+	for _, d := range r.derived {
+		p, hit, err := inputsOf(d.attr, d.inputs)
+		if err != nil || !hit {
+			if err != nil {
+				return u, err
+			}
+			continue
+		}
+		t, err := r.decode(p)
+		if err != nil {
+			return u, err
+		}
+		v := d.fn(&t)
+		if v == nil {
+			u = u.Remove(expression.NameNoDotSplit(d.attr))
+			continue
+		}
+		u = u.Set(expression.NameNoDotSplit(d.attr), expression.Value(v))
+	}
+	for _, k := range r.s.indexKeys {
+		fields, _ := k.tmpl.Fields()
+		p, hit, err := inputsOf(k.attr, fields)
+		if err != nil {
+			return u, err
+		}
+		if !hit {
+			continue
+		}
+		if v, ok := composeIndexKey(k, p); ok {
+			u = u.Set(expression.NameNoDotSplit(k.attr), expression.Value(v))
+		} else {
+			u = u.Remove(expression.NameNoDotSplit(k.attr))
+		}
+	}
+	return u, nil
+}
+
+func onlyAdds(c Changes) bool {
+	for _, ch := range c.ops {
+		if ch.kind != chAdd {
+			return false
+		}
+	}
+	return true
+}
+
+// updateGuards moves the guards of the unique attributes an update sets or
+// removes, reading the current item first.
+func (r *Repository[T]) updateGuards(ctx context.Context, w *Write, id string, touched map[string]change, c call) error {
+	var attrs []string
+	next := map[string]types.AttributeValue{}
+	for _, u := range r.s.uniques {
+		ch, ok := touched[u]
+		if !ok {
+			continue
+		}
+		switch ch.kind {
+		case chSet:
+			av, err := r.enc.Encode(ch.value)
+			if err != nil {
+				return fmt.Errorf("repository: encode %q: %w", u, err)
+			}
+			next[u] = av
+		case chRemove:
+		default:
+			return &UpdateError{Attribute: u, Reason: "a unique attribute can only be set or removed"}
+		}
+		attrs = append(attrs, u)
+	}
+	if len(attrs) == 0 {
+		return nil
+	}
+	cur, err := r.current(ctx, w.key, c)
+	if err != nil {
+		return err
+	}
+	if cur == nil {
+		return &ConditionError{Table: r.table.Name, Key: w.key, Sentinel: ErrNotFound,
+			Err: fmt.Errorf("no item with id %q", id)}
+	}
+	return r.moveGuards(w, id, attrs, cur, next)
+}
