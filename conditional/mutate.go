@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
+	"github.com/tablestakes/tablestakes/internal/backoff"
 	"github.com/tablestakes/tablestakes/repository"
 )
 
@@ -79,23 +79,8 @@ func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id strin
 		if item, err = repo.Decode(ce.Item); err != nil {
 			return zero, err
 		}
-		if err := wait(ctx, attempt, s.base, s.max); err != nil {
+		if err := backoff.Sleep(ctx, attempt, s.base, s.max); err != nil {
 			return zero, fmt.Errorf("conditional: mutate: %w", err)
 		}
-	}
-}
-
-func wait(ctx context.Context, attempt int, base, max time.Duration) error {
-	window := base << min(attempt-1, 20)
-	if window > max || window <= 0 {
-		window = max
-	}
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(window) + 1)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

@@ -35,7 +35,7 @@ func (tx *Tx) Add(w *repository.Write, err error) *Tx {
 		err = errors.New("conditional: nil write")
 	}
 	if err != nil {
-		tx.err = &repository.TxError{Index: len(tx.writes), Reason: "planning failed", Err: err}
+		tx.err = &repository.TxError{Index: len(tx.writes), Reason: "planning failed", Err: err, Refused: true}
 		return tx
 	}
 	tx.writes = append(tx.writes, w)

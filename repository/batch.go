@@ -8,6 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tablestakes/tablestakes/internal/backoff"
 )
 
 // DynamoDB's per-request batch limits.
@@ -50,56 +52,30 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 		}
 		proj, names = e.Projection(), e.Names()
 	}
-	var (
-		out      []T
-		leftover []map[string]types.AttributeValue
-		lastErr  error
-	)
-	for start := 0; start < len(keys); start += batchGetMax {
-		pending := keys[start:min(start+batchGetMax, len(keys))]
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt >= r.s.batchTries {
-					break
-				}
-				if err := r.backoff(ctx, attempt); err != nil {
-					lastErr = err
-					break
-				}
-			}
-			res, err := r.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
-				RequestItems: map[string]types.KeysAndAttributes{r.table.Name: {
-					Keys: pending, ConsistentRead: aws.Bool(c.consistent),
-					ProjectionExpression: proj, ExpressionAttributeNames: names,
-				}},
-				ReturnConsumedCapacity: r.wantCapacity(c),
-			}, c.sdk...)
+	var out []T
+	leftover, err := drain(ctx, r, keys, batchGetMax, func(pending []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+		res, err := r.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
+			RequestItems: map[string]types.KeysAndAttributes{r.table.Name: {
+				Keys: pending, ConsistentRead: aws.Bool(c.consistent),
+				ProjectionExpression: proj, ExpressionAttributeNames: names,
+			}},
+			ReturnConsumedCapacity: r.wantCapacity(c),
+		}, c.sdk...)
+		if err != nil {
+			return pending, fmt.Errorf("repository: BatchGetItem %q: %w", r.table.Name, err)
+		}
+		r.report(ctx, c, "BatchGetItem", ptrs(res.ConsumedCapacity)...)
+		for _, item := range res.Responses[r.table.Name] {
+			t, err := r.decode(item)
 			if err != nil {
-				lastErr = fmt.Errorf("repository: BatchGetItem %q: %w", r.table.Name, err)
-				break
+				return res.UnprocessedKeys[r.table.Name].Keys, err
 			}
-			r.report(ctx, c, "BatchGetItem", ptrs(res.ConsumedCapacity)...)
-			for _, item := range res.Responses[r.table.Name] {
-				t, err := r.decode(item)
-				if err != nil {
-					return out, err
-				}
-				out = append(out, t)
-			}
-			pending = res.UnprocessedKeys[r.table.Name].Keys
-			if len(pending) > 0 {
-				r.s.logger.DebugContext(ctx, "repository: unprocessed batch keys", "table", r.table.Name, "keys", len(pending), "attempt", attempt+1)
-			}
+			out = append(out, t)
 		}
-		leftover = append(leftover, pending...)
-		if lastErr != nil {
-			// The chunks not yet sent are unprocessed too.
-			leftover = append(leftover, keys[min(start+batchGetMax, len(keys)):]...)
-			break
-		}
-	}
-	if len(leftover) > 0 || lastErr != nil {
-		return out, &BatchError{Table: r.table.Name, UnprocessedKeys: leftover, Err: lastErr}
+		return res.UnprocessedKeys[r.table.Name].Keys, nil
+	})
+	if len(leftover) > 0 || err != nil {
+		return out, &BatchError{Table: r.table.Name, UnprocessedKeys: leftover, Err: err}
 	}
 	return out, nil
 }
@@ -109,9 +85,16 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 // bounds and the size limit apply to every item, and all items are checked
 // before the first request. Unprocessed items are retried with backoff.
 //
+// A versioned model or one with unique attributes cannot be batch-written:
+// BatchPut and BatchDelete return [ErrVersionRequired] or an
+// [ErrInvalidModel] error for them, since batch writes take no conditions.
+//
 // It returns an error before any request when an item is refused, and a
 // [*BatchError] holding the writes still unprocessed after every retry.
 func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOption) error {
+	if err := r.batchWritable("BatchPut"); err != nil {
+		return err
+	}
 	writes := make([]types.WriteRequest, 0, len(items))
 	seen := map[string]bool{}
 	for _, item := range items {
@@ -143,6 +126,9 @@ func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOp
 // 25; absent items are ignored. It returns a [*BatchError] holding the
 // deletes still unprocessed after every retry.
 func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...CallOption) error {
+	if err := r.batchWritable("BatchDelete"); err != nil {
+		return err
+	}
 	writes := make([]types.WriteRequest, 0, len(ids))
 	seen := map[string]bool{}
 	for _, id := range ids {
@@ -159,56 +145,66 @@ func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...C
 	return r.batchWrite(ctx, writes, newCall(opts))
 }
 
-func (r *Repository[T]) batchWrite(ctx context.Context, writes []types.WriteRequest, c call) error {
-	var (
-		leftover []types.WriteRequest
-		lastErr  error
-	)
-	for start := 0; start < len(writes); start += batchWriteMax {
-		pending := writes[start:min(start+batchWriteMax, len(writes))]
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt >= r.s.batchTries {
-					break
-				}
-				if err := r.backoff(ctx, attempt); err != nil {
-					lastErr = err
-					break
-				}
-			}
-			res, err := r.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
-				RequestItems:           map[string][]types.WriteRequest{r.table.Name: pending},
-				ReturnConsumedCapacity: r.wantCapacity(c),
-			}, c.sdk...)
-			if err != nil {
-				lastErr = fmt.Errorf("repository: BatchWriteItem %q: %w", r.table.Name, err)
-				break
-			}
-			r.report(ctx, c, "BatchWriteItem", ptrs(res.ConsumedCapacity)...)
-			pending = res.UnprocessedItems[r.table.Name]
-			if len(pending) > 0 {
-				r.s.logger.DebugContext(ctx, "repository: unprocessed batch writes", "table", r.table.Name, "writes", len(pending), "attempt", attempt+1)
-			}
-		}
-		leftover = append(leftover, pending...)
-		if lastErr != nil {
-			leftover = append(leftover, writes[min(start+batchWriteMax, len(writes)):]...)
-			break
-		}
+// batchWritable refuses batch writes, which cannot be conditional, on
+// models whose every write must be: versioned ones and ones with unique
+// attributes.
+func (r *Repository[T]) batchWritable(op string) error {
+	if r.Versioned() {
+		return versionRequired(r.model, op, "batch writes cannot check versions; write items one by one or in a transaction")
 	}
-	if len(leftover) > 0 || lastErr != nil {
-		return &BatchError{Table: r.table.Name, UnprocessedWrites: leftover, Err: lastErr}
+	if len(r.s.uniques) > 0 {
+		return &ModelError{Model: r.model, Reason: op + ": batch writes cannot maintain unique attribute guards; write items one by one or in a transaction"}
 	}
 	return nil
 }
 
-// backoff sleeps before retry number attempt (1, 2, ...): full jitter over
-// an exponentially growing, capped window.
-func (r *Repository[T]) backoff(ctx context.Context, attempt int) error {
-	if err := sleep(ctx, attempt, r.s.batchBase, r.s.batchCap); err != nil {
-		return fmt.Errorf("repository: batch retry: %w", err)
+func (r *Repository[T]) batchWrite(ctx context.Context, writes []types.WriteRequest, c call) error {
+	leftover, err := drain(ctx, r, writes, batchWriteMax, func(pending []types.WriteRequest) ([]types.WriteRequest, error) {
+		res, err := r.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
+			RequestItems:           map[string][]types.WriteRequest{r.table.Name: pending},
+			ReturnConsumedCapacity: r.wantCapacity(c),
+		}, c.sdk...)
+		if err != nil {
+			return pending, fmt.Errorf("repository: BatchWriteItem %q: %w", r.table.Name, err)
+		}
+		r.report(ctx, c, "BatchWriteItem", ptrs(res.ConsumedCapacity)...)
+		return res.UnprocessedItems[r.table.Name], nil
+	})
+	if len(leftover) > 0 || err != nil {
+		return &BatchError{Table: r.table.Name, UnprocessedWrites: leftover, Err: err}
 	}
 	return nil
+}
+
+// drain sends all in chunks of at most size through send, which returns
+// what the request left unprocessed. It resends leftovers with backoff, up to
+// the repository's batch attempts per chunk, and returns everything still
+// unprocessed: the leftovers of each chunk and, after an error, every chunk
+// not yet sent. Nothing is dropped.
+func drain[K any, T any](ctx context.Context, r *Repository[T], all []K, size int, send func([]K) ([]K, error)) ([]K, error) {
+	var leftover []K
+	for start := 0; start < len(all); start += size {
+		pending := all[start:min(start+size, len(all))]
+		for attempt := 1; len(pending) > 0; attempt++ {
+			var err error
+			if pending, err = send(pending); err != nil {
+				return append(append(leftover, pending...), all[min(start+size, len(all)):]...), err
+			}
+			if len(pending) == 0 {
+				break
+			}
+			r.s.logger.DebugContext(ctx, "repository: unprocessed batch items", "table", r.table.Name, "items", len(pending), "attempt", attempt)
+			if attempt >= r.s.batchTries {
+				break
+			}
+			if err := backoff.Sleep(ctx, attempt, r.s.batchBase, r.s.batchCap); err != nil {
+				rest := append(append(leftover, pending...), all[min(start+size, len(all)):]...)
+				return rest, fmt.Errorf("repository: batch retry: %w", err)
+			}
+		}
+		leftover = append(leftover, pending...)
+	}
+	return leftover, nil
 }
 
 func ptrs(ccs []types.ConsumedCapacity) []*types.ConsumedCapacity {

@@ -35,26 +35,48 @@ const DefaultPageSize = 100
 // the table does not declare, or the SDK's error. The iterator may be
 // ranged over more than once; each range runs the query again.
 func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOption) iter.Seq2[T, error] {
+	c := newCall(opts)
+	in, _, err := r.queryInput(q, c)
+	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
+		req := *in // each range of the iterator reads on its own
+		req.ExclusiveStartKey, req.Limit = start, limit
+		out, err := r.client.Query(ctx, &req, c.sdk...)
+		if err != nil {
+			return page{}, fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err)
+		}
+		r.report(ctx, c, "Query", out.ConsumedCapacity)
+		return page{out.Items, out.LastEvaluatedKey}, nil
+	})
+}
+
+// page is one response of a paginated read.
+type page struct {
+	items []map[string]types.AttributeValue
+	last  map[string]types.AttributeValue
+}
+
+// pages iterates over the items of successive pages that fetch reads,
+// stopping after c.limit items when set. A non-nil err is yielded at once.
+func (r *Repository[T]) pages(c call, err error, fetch func(start map[string]types.AttributeValue, limit *int32) (page, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		c := newCall(opts)
-		in, _, err := r.queryInput(q, c)
 		if err != nil {
 			yield(zero, err)
 			return
 		}
+		var start map[string]types.AttributeValue
 		n := 0
 		for {
-			if c.limit > 0 {
-				in.Limit = aws.Int32(int32(min(c.limit-n, 1<<30)))
+			var limit *int32
+			if c.limit > 0 && c.filter == nil {
+				limit = aws.Int32(int32(min(c.limit-n, 1<<30)))
 			}
-			out, err := r.client.Query(ctx, in, c.sdk...)
+			p, err := fetch(start, limit)
 			if err != nil {
-				yield(zero, fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err))
+				yield(zero, err)
 				return
 			}
-			r.report(ctx, c, "Query", out.ConsumedCapacity)
-			for _, item := range out.Items {
+			for _, item := range p.items {
 				t, err := r.decode(item)
 				if !yield(t, err) || err != nil {
 					return
@@ -63,10 +85,10 @@ func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOp
 					return
 				}
 			}
-			if len(out.LastEvaluatedKey) == 0 {
+			if len(p.last) == 0 {
 				return
 			}
-			in.ExclusiveStartKey = out.LastEvaluatedKey
+			start = p.last
 		}
 	}
 }

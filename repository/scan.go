@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Scan reads every item of the repository's entity type in the table, page
@@ -20,44 +21,22 @@ import (
 // access pattern and [Repository.Query] it (principle 12). A repository
 // built without [WithScan] yields [ErrScanDisabled] and makes no request.
 func (r *Repository[T]) Scan(ctx context.Context, opts ...CallOption) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		var zero T
-		if !r.s.scan {
-			yield(zero, ErrScanDisabled)
-			return
-		}
-		c := newCall(opts)
-		in, err := r.scanInput(c)
-		if err != nil {
-			yield(zero, err)
-			return
-		}
-		n := 0
-		for {
-			if c.limit > 0 && c.filter == nil {
-				in.Limit = aws.Int32(int32(min(c.limit-n, 1<<30)))
-			}
-			out, err := r.client.Scan(ctx, in, c.sdk...)
-			if err != nil {
-				yield(zero, fmt.Errorf("repository: Scan %q: %w", r.table.Name, err))
-				return
-			}
-			r.report(ctx, c, "Scan", out.ConsumedCapacity)
-			for _, item := range out.Items {
-				t, err := r.decode(item)
-				if !yield(t, err) || err != nil {
-					return
-				}
-				if n++; c.limit > 0 && n >= c.limit {
-					return
-				}
-			}
-			if len(out.LastEvaluatedKey) == 0 {
-				return
-			}
-			in.ExclusiveStartKey = out.LastEvaluatedKey
-		}
+	c := newCall(opts)
+	var in *dynamodb.ScanInput
+	err := ErrScanDisabled
+	if r.s.scan {
+		in, err = r.scanInput(c)
 	}
+	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
+		req := *in // each range of the iterator reads on its own
+		req.ExclusiveStartKey, req.Limit = start, limit
+		out, err := r.client.Scan(ctx, &req, c.sdk...)
+		if err != nil {
+			return page{}, fmt.Errorf("repository: Scan %q: %w", r.table.Name, err)
+		}
+		r.report(ctx, c, "Scan", out.ConsumedCapacity)
+		return page{out.Items, out.LastEvaluatedKey}, nil
+	})
 }
 
 // scanInput builds the ScanInput, filtering on the key layout's literal parts.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sort"
 	"strings"
 	"time"
@@ -13,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
+
+	"github.com/tablestakes/tablestakes/internal/backoff"
 )
 
 // MaxTransactItems is DynamoDB's limit on the items of one transaction.
@@ -68,14 +69,20 @@ type TxError struct {
 	Item map[string]types.AttributeValue
 	// Err is the typed failure; errors.Is and errors.As see through to it.
 	Err error
+	// Refused is true when the transaction was never sent: it was invalid
+	// or one of its writes could not be planned.
+	Refused bool
 }
 
 func (e *TxError) Error() string {
 	var b strings.Builder
 	b.WriteString("repository: transaction ")
-	if e.Index < 0 {
+	switch {
+	case e.Refused:
 		b.WriteString("refused: ")
-	} else {
+	case e.Index < 0:
+		b.WriteString("canceled: ")
+	default:
 		fmt.Fprintf(&b, "canceled by write %d (table %q): ", e.Index, e.Table)
 	}
 	b.WriteString(e.Reason)
@@ -91,7 +98,7 @@ func (e *TxError) Error() string {
 // Is makes a TxError match [ErrTransactionCanceled], or
 // [ErrInvalidTransaction] when it was refused before sending.
 func (e *TxError) Is(target error) bool {
-	if e.Reason == reasonInvalid || e.Index < 0 && e.Err == nil {
+	if e.Refused {
 		return target == ErrInvalidTransaction
 	}
 	return target == ErrTransactionCanceled
@@ -124,7 +131,7 @@ func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write
 		s.token = uuid.NewString()
 	}
 	if n := len(s.token); n > 36 {
-		return &TxError{Index: -1, Reason: reasonInvalid, Err: fmt.Errorf("%w: token is %d characters; the limit is 36", ErrInvalidTransaction, n)}
+		return &TxError{Index: -1, Reason: reasonInvalid, Refused: true, Err: fmt.Errorf("%w: token is %d characters; the limit is 36", ErrInvalidTransaction, n)}
 	}
 	var (
 		parts []*Write
@@ -134,27 +141,27 @@ func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write
 	seen := map[string]int{}
 	for i, w := range writes {
 		if w == nil {
-			return &TxError{Index: i, Reason: reasonInvalid, Err: fmt.Errorf("%w: write %d is nil", ErrInvalidTransaction, i)}
+			return &TxError{Index: i, Reason: reasonInvalid, Refused: true, Err: fmt.Errorf("%w: write %d is nil", ErrInvalidTransaction, i)}
 		}
 		for _, p := range w.Parts() {
 			id := itemID(p.table, p.key)
 			if j, dup := seen[id]; dup {
-				return &TxError{Index: i, Table: p.table, Key: p.key, Reason: reasonInvalid,
+				return &TxError{Index: i, Table: p.table, Key: p.key, Reason: reasonInvalid, Refused: true,
 					Err: fmt.Errorf("%w: writes %d and %d operate on the same item", ErrInvalidTransaction, j, i)}
 			}
 			seen[id] = i
 			item, err := p.TransactItem()
 			if err != nil {
-				return &TxError{Index: i, Table: p.table, Key: p.key, Reason: reasonInvalid, Err: err}
+				return &TxError{Index: i, Table: p.table, Key: p.key, Reason: reasonInvalid, Refused: true, Err: err}
 			}
 			parts, owner, items = append(parts, p), append(owner, i), append(items, item)
 		}
 	}
 	if len(items) == 0 {
-		return &TxError{Index: -1, Reason: reasonInvalid, Err: fmt.Errorf("%w: no writes", ErrInvalidTransaction)}
+		return &TxError{Index: -1, Reason: reasonInvalid, Refused: true, Err: fmt.Errorf("%w: no writes", ErrInvalidTransaction)}
 	}
 	if len(items) > MaxTransactItems {
-		return &TxError{Index: -1, Reason: reasonInvalid, Err: fmt.Errorf(
+		return &TxError{Index: -1, Reason: reasonInvalid, Refused: true, Err: fmt.Errorf(
 			"%w: %d items (with unique guards); the limit is %d", ErrInvalidTransaction, len(items), MaxTransactItems)}
 	}
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: aws.String(s.token)}
@@ -181,7 +188,7 @@ func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write
 		if !retry || attempt >= s.attempts {
 			return txErr
 		}
-		if err := sleep(ctx, attempt, 20*time.Millisecond, time.Second); err != nil {
+		if err := backoff.Sleep(ctx, attempt, 20*time.Millisecond, time.Second); err != nil {
 			return txErr
 		}
 	}
@@ -269,20 +276,4 @@ func (r *Repository[T]) transact(ctx context.Context, w *Write, c call) error {
 		return te.Err
 	}
 	return err
-}
-
-// sleep waits before retry number attempt with full jitter.
-func sleep(ctx context.Context, attempt int, base, max time.Duration) error {
-	window := base << min(attempt-1, 20)
-	if window > max || window <= 0 {
-		window = max
-	}
-	t := time.NewTimer(time.Duration(rand.Int64N(int64(window) + 1)))
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
