@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -32,13 +33,15 @@ type Repository[T any] struct {
 	// versionPath locates the version field; nil when not versioned.
 	versionPath []int
 	// entity names the item type in unique guard keys.
-	entity  string
-	model   string
-	derived []derivation[T]
-	hooks   []func(*T) error
-	cursors *cursor.Codec
-	enc     *attributevalue.Encoder
-	dec     *attributevalue.Decoder
+	entity string
+	// indexAttrs are the key attributes of the secondary indexes.
+	indexAttrs []string
+	model      string
+	derived    []derivation[T]
+	hooks      []func(*T) error
+	cursors    *cursor.Codec
+	enc        *attributevalue.Encoder
+	dec        *attributevalue.Decoder
 }
 
 // derivation is an attribute computed from others on every write.
@@ -115,6 +118,14 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 	r.idPath = path
 	if err := r.checkKeys(model); err != nil {
 		return nil, err
+	}
+	for _, ix := range table.Indexes {
+		pk, sk, _ := table.KeysOf(ix.Name)
+		for _, k := range []index.Key{pk, sk} {
+			if !k.IsZero() && !slices.Contains(table.KeyAttributes(), k.Name) && !slices.Contains(r.indexAttrs, k.Name) {
+				r.indexAttrs = append(r.indexAttrs, k.Name)
+			}
+		}
 	}
 	if err := r.initVersion(rt); err != nil {
 		return nil, err
@@ -223,6 +234,13 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 			delete(out, k.attr)
 		}
 	}
+	// DynamoDB refuses an empty index key; an item without one simply
+	// stays out of that (sparse) index.
+	for _, attr := range r.indexAttrs {
+		if emptyKey(out[attr]) {
+			delete(out, attr)
+		}
+	}
 	if err := r.checkItem(out); err != nil {
 		return nil, err
 	}
@@ -289,4 +307,18 @@ func (r *Repository[T]) decode(item map[string]types.AttributeValue) (T, error) 
 // [*ConditionError], into a T.
 func (r *Repository[T]) Decode(item map[string]types.AttributeValue) (T, error) {
 	return r.decode(item)
+}
+
+// emptyKey reports a value DynamoDB refuses as a key: an empty string or
+// binary, or null.
+func emptyKey(v types.AttributeValue) bool {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		return v.Value == ""
+	case *types.AttributeValueMemberB:
+		return len(v.Value) == 0
+	case *types.AttributeValueMemberNULL:
+		return true
+	}
+	return false
 }

@@ -173,6 +173,14 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 			if err := r.checkBound(ch.name, ch.value); err != nil {
 				return nil, err
 			}
+			if slices.Contains(r.indexAttrs, ch.name) {
+				if av, err := r.enc.Encode(ch.value); err == nil && emptyKey(av) {
+					// An empty index key is refused by DynamoDB: leave
+					// the item out of the sparse index instead.
+					u = u.Remove(name)
+					continue
+				}
+			}
 			u = u.Set(name, expression.Value(ch.value))
 		case chSetPath:
 			u = u.Set(expression.Name(ch.name), expression.Value(ch.value))
