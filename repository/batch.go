@@ -113,7 +113,7 @@ func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOp
 			return &IDError{ID: id, Reason: "appears twice in one batch"}
 		}
 		seen[id] = true
-		m, err := r.encode(ctx, item)
+		m, _, err := r.encode(ctx, item)
 		if err != nil {
 			return err
 		}

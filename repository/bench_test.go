@@ -10,9 +10,13 @@ package repository_test
 // Every benchmark has sub-benchmarks named impl=<variant>, so that
 //
 //	go test -run '^$' -bench . -benchmem -count 6 ./repository/ > bench.txt
-//	benchstat -col /impl bench.txt
+//	benchstat -col /impl -filter '-.name:/^(Encode|Decode)$/' bench.txt
+//	benchstat -col /impl -filter '.name:/^(Encode|Decode)$/' bench.txt
 //
-// prints the variants side by side with ratios. The "sdk" variants do the
+// prints the variants side by side with ratios against the first column
+// (sdk, or attributevalue for the codec benchmarks; one unfiltered
+// benchstat -col /impl would take sdk as the base of all rows and show the
+// codec rows without ratios). The "sdk" variants do the
 // work a careful user would write by hand — build the key, call the
 // operation, attributevalue.(Un)MarshalMap — and send the same request on
 // the wire as the repository does (TestBenchRequestsMatch checks this), so

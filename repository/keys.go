@@ -19,12 +19,33 @@ func (r *Repository[T]) checkID(id string) error {
 	if r.s.natural {
 		return nil
 	}
-	u, err := uuid.Parse(id)
-	if err != nil || len(id) != 36 || u.String() != id {
+	if !canonicalUUID(id) {
 		return &IDError{ID: id, Reason: "not a UUID in canonical lower-case form (ids are generated UUIDs; " +
 			"declare WithNaturalKey for a natural unique key)"}
 	}
 	return nil
+}
+
+// canonicalUUID reports whether id is a UUID in canonical lower-case form,
+// 8-4-4-4-12 hexadecimal digits, of any version.
+func canonicalUUID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < 36; i++ {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // newID returns a fresh UUID: version 7 unless WithUUIDv4 was given.
@@ -64,15 +85,6 @@ func (r *Repository[T]) keyOf(id string) (map[string]types.AttributeValue, error
 		key[r.table.SortKey.Name] = &types.AttributeValueMemberS{Value: sk}
 	}
 	return key, nil
-}
-
-// keyFields returns the key attributes of an encoded item.
-func (r *Repository[T]) keyFields(item map[string]types.AttributeValue) map[string]types.AttributeValue {
-	key := make(map[string]types.AttributeValue, 2)
-	for _, name := range r.table.KeyAttributes() {
-		key[name] = item[name]
-	}
-	return key
 }
 
 // stringOf returns the text of a scalar attribute for key composition.

@@ -170,6 +170,13 @@ type call struct {
 }
 
 func newCall(opts []CallOption) call {
+	if len(opts) == 0 {
+		return call{}
+	}
+	return applyCall(opts)
+}
+
+func applyCall(opts []CallOption) call {
 	var c call
 	for _, o := range opts {
 		if o != nil {

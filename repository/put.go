@@ -44,11 +44,11 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 		r.setVersion(item, 1)
 	}
 	c := newCall(opts)
-	m, err := r.encode(ctx, item)
+	m, key, err := r.encode(ctx, item)
 	if err != nil {
 		return nil, err
 	}
-	w := &Write{op: opPut, table: r.table.Name, key: r.keyFields(m), item: m, onFail: ErrAlreadyExists}
+	w := &Write{op: opPut, table: r.table.Name, key: key, item: m, onFail: ErrAlreadyExists}
 	w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
 	if c.cond != nil {
 		w.And(*c.cond)
@@ -94,11 +94,11 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 			return nil, versionRequired(r.model, "Put", "set the version the item was read with, or Create a new item")
 		}
 	}
-	m, err := r.encode(ctx, item)
+	m, key, err := r.encode(ctx, item)
 	if err != nil {
 		return nil, err
 	}
-	w := &Write{op: opPut, table: r.table.Name, key: r.keyFields(m), item: m}
+	w := &Write{op: opPut, table: r.table.Name, key: key, item: m}
 	if r.Versioned() {
 		m[r.s.versionAttr] = versionValue(v + 1)
 		r.expectVersion(w, v)

@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -36,7 +36,7 @@ const DefaultPageSize = 100
 // ranged over more than once; each range runs the query again.
 func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOption) iter.Seq2[T, error] {
 	c := newCall(opts)
-	in, _, err := r.queryInput(q, c)
+	in, err := r.queryInput(q, c)
 	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
 		req := *in // each range of the iterator reads on its own
 		req.ExclusiveStartKey, req.Limit = start, limit
@@ -107,7 +107,11 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 	if size <= 0 {
 		size = DefaultPageSize
 	}
-	in, binding, err := r.queryInput(q, c)
+	in, err := r.queryInput(q, c)
+	if err != nil {
+		return nil, "", err
+	}
+	binding, err := r.binding(q)
 	if err != nil {
 		return nil, "", err
 	}
@@ -123,7 +127,7 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 		}
 		in.ExclusiveStartKey = start
 	}
-	items := make([]T, 0, min(size, 1000))
+	var items []T
 	for {
 		in.Limit = aws.Int32(int32(min(size-len(items), 1<<30)))
 		out, err := r.client.Query(ctx, in, c.sdk...)
@@ -131,12 +135,12 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 			return nil, "", fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err)
 		}
 		r.report(ctx, c, "Query", out.ConsumedCapacity)
-		for _, item := range out.Items {
-			t, err := r.decode(item)
-			if err != nil {
+		n := len(items)
+		items = slices.Grow(items, len(out.Items))[:n+len(out.Items)]
+		for i, item := range out.Items {
+			if err := r.decodeInto(item, &items[n+i]); err != nil {
 				return nil, "", err
 			}
-			items = append(items, t)
 		}
 		if len(out.LastEvaluatedKey) == 0 {
 			return items, "", nil
@@ -152,29 +156,29 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 	}
 }
 
-// queryInput builds the QueryInput of q and the binding its cursors carry.
-func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput, string, error) {
+// queryInput builds the QueryInput of q.
+func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput, error) {
 	declared := false
 	for _, p := range r.table.Patterns {
 		if p.Name == q.Pattern.Name {
-			if !reflect.DeepEqual(p, q.Pattern) {
-				return nil, "", fmt.Errorf("%w: pattern %q differs from the one declared on table %q",
+			if !samePattern(p, q.Pattern) {
+				return nil, fmt.Errorf("%w: pattern %q differs from the one declared on table %q",
 					index.ErrInvalidPattern, q.Pattern.Name, r.table.Name)
 			}
 			declared = true
 		}
 	}
 	if !declared {
-		return nil, "", fmt.Errorf("%w: pattern %q is not declared on table %q (list it in Table.Patterns)",
+		return nil, fmt.Errorf("%w: pattern %q is not declared on table %q (list it in Table.Patterns)",
 			index.ErrInvalidPattern, q.Pattern.Name, r.table.Name)
 	}
 	kc, err := q.KeyCondition(r.table)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if c.consistent && q.Pattern.Index != "" {
 		if ix, _ := r.table.Index(q.Pattern.Index); !ix.Local {
-			return nil, "", fmt.Errorf("%w: pattern %q reads global index %q, which has no consistent reads",
+			return nil, fmt.Errorf("%w: pattern %q reads global index %q, which has no consistent reads",
 				index.ErrInvalidPattern, q.Pattern.Name, q.Pattern.Index)
 		}
 	}
@@ -187,7 +191,7 @@ func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput,
 	}
 	e, err := b.Build()
 	if err != nil {
-		return nil, "", fmt.Errorf("repository: build query expression: %w", err)
+		return nil, fmt.Errorf("repository: build query expression: %w", err)
 	}
 	in := &dynamodb.QueryInput{
 		TableName:                 aws.String(r.table.Name),
@@ -203,15 +207,27 @@ func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput,
 	if q.Pattern.Index != "" {
 		in.IndexName = aws.String(q.Pattern.Index)
 	}
+	return in, nil
+}
+
+// samePattern reports whether a and b are the same access pattern.
+func samePattern(a, b index.AccessPattern) bool {
+	return a.Name == b.Name && a.Index == b.Index && a.Descending == b.Descending &&
+		a.PartitionPrefix == b.PartitionPrefix && a.SortPrefix == b.SortPrefix && slices.Equal(a.Reads, b.Reads)
+}
+
+// binding returns what a cursor of q is issued for: the table, the access
+// pattern, its index and the partition.
+func (r *Repository[T]) binding(q index.Query) (string, error) {
 	pv, err := q.PartitionValue()
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	av, err := attributevalue.Marshal(pv)
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: partition value: %v", index.ErrInvalidPattern, err)
+		return "", fmt.Errorf("%w: partition value: %v", index.ErrInvalidPattern, err)
 	}
-	return in, binding(r.table.Name, q.Pattern, av), nil
+	return binding(r.table.Name, q.Pattern, av), nil
 }
 
 // binding names what a cursor was issued for.

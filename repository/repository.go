@@ -194,29 +194,30 @@ func (r *Repository[T]) setID(item *T, id string) {
 
 // encode runs the precompute hooks, encodes item, and adds its keys and
 // derived attributes; then checks bounds and size. It never sends anything.
-func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.AttributeValue, error) {
+// It returns the item and its key.
+func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.AttributeValue, map[string]types.AttributeValue, error) {
 	if p, ok := any(item).(Precomputer); ok {
 		if err := p.Precompute(); err != nil {
-			return nil, fmt.Errorf("repository: precompute: %w", err)
+			return nil, nil, fmt.Errorf("repository: precompute: %w", err)
 		}
 	}
 	for _, h := range r.hooks {
 		if err := h(item); err != nil {
-			return nil, fmt.Errorf("repository: precompute: %w", err)
+			return nil, nil, fmt.Errorf("repository: precompute: %w", err)
 		}
 	}
 	id := r.idOf(item)
 	key, err := r.keyOf(id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	av, err := r.enc.Encode(item)
 	if err != nil {
-		return nil, fmt.Errorf("repository: encode %s: %w", r.model, err)
+		return nil, nil, fmt.Errorf("repository: encode %s: %w", r.model, err)
 	}
 	m, ok := av.(*types.AttributeValueMemberM)
 	if !ok {
-		return nil, &ModelError{Model: r.model, Reason: fmt.Sprintf("encodes as %T, not a map", av)}
+		return nil, nil, &ModelError{Model: r.model, Reason: fmt.Sprintf("encodes as %T, not a map", av)}
 	}
 	out := m.Value
 	for name, v := range key {
@@ -224,7 +225,7 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 	}
 	for _, d := range r.derived {
 		if err := r.setDerived(out, d, item); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	for _, k := range r.s.indexKeys {
@@ -242,9 +243,9 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 		}
 	}
 	if err := r.checkItem(out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, key, nil
 }
 
 func (r *Repository[T]) setDerived(out map[string]types.AttributeValue, d derivation[T], item *T) error {
@@ -297,10 +298,16 @@ func collectionLen(v types.AttributeValue) int {
 // decode decodes an item into a T.
 func (r *Repository[T]) decode(item map[string]types.AttributeValue) (T, error) {
 	var t T
-	if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, &t); err != nil {
-		return t, fmt.Errorf("repository: decode %s: %w", r.model, err)
+	err := r.decodeInto(item, &t)
+	return t, err
+}
+
+// decodeInto decodes an item into *t, which must be zero.
+func (r *Repository[T]) decodeInto(item map[string]types.AttributeValue, t *T) error {
+	if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, t); err != nil {
+		return fmt.Errorf("repository: decode %s: %w", r.model, err)
 	}
-	return t, nil
+	return nil
 }
 
 // Decode decodes an item read from the table, such as the current item in a
