@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/stretchr/testify/require"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -52,9 +53,7 @@ func TestMutateConcurrentIncrements(t *testing.T) {
 	ctx := context.Background()
 	repo := newAccounts(t, ddbtest.DynamoDB(t))
 	a := Account{Name: "counter"}
-	if err := repo.Create(ctx, &a); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
+	require.NoError(t, repo.Create(ctx, &a), "Create")
 	const writers, each = 8, 50
 	var wg sync.WaitGroup
 	errs := make(chan error, writers*each)
@@ -95,9 +94,7 @@ func TestMutateAbortsOnFunctionError(t *testing.T) {
 	ctx := context.Background()
 	repo := newAccounts(t, ddbtest.DynamoDB(t))
 	a := Account{Name: "before"}
-	if err := repo.Create(ctx, &a); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
+	require.NoError(t, repo.Create(ctx, &a), "Create")
 	stop := errors.New("stop")
 	_, err := conditional.Mutate(ctx, repo, a.ID, func(a *Account) error {
 		a.Name = "after"
@@ -154,9 +151,7 @@ func TestUniqueGuardMovesAndIsReleased(t *testing.T) {
 	ctx := context.Background()
 	repo := newAccounts(t, ddbtest.DynamoDB(t))
 	a := Account{Email: "a@example.com", Name: "a"}
-	if err := repo.Create(ctx, &a); err != nil {
-		t.Fatalf("Create a: %v", err)
-	}
+	require.NoError(t, repo.Create(ctx, &a), "Create")
 	// Change a's email: the old value is free, the new one taken.
 	a.Email = "a2@example.com"
 	if err := repo.Put(ctx, &a); err != nil {
@@ -166,9 +161,7 @@ func TestUniqueGuardMovesAndIsReleased(t *testing.T) {
 		t.Errorf("Put set version %d; want 2", a.Version)
 	}
 	b := Account{Email: "a@example.com", Name: "b"}
-	if err := repo.Create(ctx, &b); err != nil {
-		t.Fatalf("Create b with a's old email: %v", err)
-	}
+	require.NoError(t, repo.Create(ctx, &b), "Create")
 	if err := repo.Create(ctx, &Account{Email: "a2@example.com"}); !errors.Is(err, conditional.ErrDuplicate) {
 		t.Fatalf("Create with a's new email = %v; want ErrDuplicate", err)
 	}
@@ -200,9 +193,7 @@ func TestStaleWritesRefused(t *testing.T) {
 	ctx := context.Background()
 	repo := newAccounts(t, ddbtest.DynamoDB(t))
 	a := Account{Name: "v1"}
-	if err := repo.Create(ctx, &a); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
+	require.NoError(t, repo.Create(ctx, &a), "Create")
 	stale := a
 	a.Name = "v2"
 	if err := repo.Put(ctx, &a); err != nil {
@@ -255,9 +246,7 @@ func TestCountersNeedNoVersion(t *testing.T) {
 	ctx := context.Background()
 	repo := newAccounts(t, ddbtest.DynamoDB(t))
 	a := Account{Name: "c"}
-	if err := repo.Create(ctx, &a); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
+	require.NoError(t, repo.Create(ctx, &a), "Create")
 	got, err := conditional.Add(ctx, repo, a.ID, "count", 5)
 	if err != nil {
 		t.Fatalf("Add: %v", err)
@@ -284,9 +273,7 @@ func TestTransactionAcrossTablesReportsFailedItem(t *testing.T) {
 		t.Fatalf("New stats: %v", err)
 	}
 	s := Stats{}
-	if err := stats.Create(ctx, &s); err != nil {
-		t.Fatalf("Create stats: %v", err)
-	}
+	require.NoError(t, stats.Create(ctx, &s), "Create")
 
 	// The second write's condition fails: nothing is written.
 	var tx conditional.Tx
@@ -333,9 +320,7 @@ func TestTransactionRefusedBeforeSending(t *testing.T) {
 	client := ddbtest.DynamoDB(t)
 	accounts := newAccounts(t, client)
 	a := Account{Name: "a"}
-	if err := accounts.Create(ctx, &a); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
+	require.NoError(t, accounts.Create(ctx, &a), "Create")
 	var twice conditional.Tx
 	twice.Add(conditional.Increment(ctx, accounts, a.ID, "count", 1))
 	twice.Add(conditional.Increment(ctx, accounts, a.ID, "count", 1))
