@@ -28,18 +28,9 @@ const (
 // with the items that were read: nothing is silently dropped.
 func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...CallOption) ([]T, error) {
 	c := newCall(opts)
-	keys := make([]map[string]types.AttributeValue, 0, len(ids))
-	seen := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		key, err := r.keyOf(id)
-		if err != nil {
-			return nil, err
-		}
-		keys = append(keys, key)
+	keys, err := r.keysOf(ids)
+	if err != nil {
+		return nil, err
 	}
 	var proj *string
 	var names map[string]string
@@ -129,8 +120,21 @@ func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...C
 	if err := r.batchWritable("BatchDelete"); err != nil {
 		return err
 	}
-	writes := make([]types.WriteRequest, 0, len(ids))
-	seen := map[string]bool{}
+	keys, err := r.keysOf(ids)
+	if err != nil {
+		return err
+	}
+	writes := make([]types.WriteRequest, len(keys))
+	for i, key := range keys {
+		writes[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
+	}
+	return r.batchWrite(ctx, writes, newCall(opts))
+}
+
+// keysOf returns the keys of ids, each once, or the first [*IDError].
+func (r *Repository[T]) keysOf(ids []string) ([]map[string]types.AttributeValue, error) {
+	keys := make([]map[string]types.AttributeValue, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		if seen[id] {
 			continue
@@ -138,11 +142,11 @@ func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...C
 		seen[id] = true
 		key, err := r.keyOf(id)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		writes = append(writes, types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}})
+		keys = append(keys, key)
 	}
-	return r.batchWrite(ctx, writes, newCall(opts))
+	return keys, nil
 }
 
 // batchWritable refuses batch writes, which cannot be conditional, on
