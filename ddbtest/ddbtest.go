@@ -149,6 +149,7 @@ func (s service) env() string {
 	return [...]string{localaws.EnvDynamoDB, localaws.EnvSNS, localaws.EnvSQS, localaws.EnvS3}[s]
 }
 
+// String names the service.
 func (s service) String() string {
 	return [...]string{"DynamoDB", "SNS", "SQS", "S3"}[s]
 }

@@ -26,6 +26,7 @@ type DeclarationError struct {
 	Err    error  // the underlying error, if any
 }
 
+// Error describes the failure.
 func (e *DeclarationError) Error() string {
 	return "index: table " + quote(e.Table) + ": " + e.Reason
 }
@@ -43,6 +44,7 @@ type MismatchError struct {
 	Problems []string // one line per difference
 }
 
+// Error describes the failure.
 func (e *MismatchError) Error() string {
 	return "index: table " + quote(e.Table) + " does not match its declaration: " + strings.Join(e.Problems, "; ")
 }

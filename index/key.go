@@ -91,6 +91,7 @@ type MissingFieldError struct {
 	Field    string   // the placeholder without a value
 }
 
+// Error describes the failure.
 func (e *MissingFieldError) Error() string {
 	return fmt.Sprintf("index: key template %q: no value for {%s}", string(e.Template), e.Field)
 }

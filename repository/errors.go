@@ -67,6 +67,7 @@ type IDError struct {
 	Reason string // why it is refused
 }
 
+// Error describes the failure.
 func (e *IDError) Error() string {
 	return fmt.Sprintf("repository: invalid id %q: %s", e.ID, e.Reason)
 }
@@ -82,6 +83,7 @@ type ItemTooLargeError struct {
 	Limit int    // the limit in bytes (409600)
 }
 
+// Error describes the failure.
 func (e *ItemTooLargeError) Error() string {
 	return fmt.Sprintf("repository: item for table %q is %d bytes; the limit is %d", e.Table, e.Size, e.Limit)
 }
@@ -98,6 +100,7 @@ type GrowthError struct {
 	Bound     int    // its declared bound
 }
 
+// Error describes the failure.
 func (e *GrowthError) Error() string {
 	n := fmt.Sprint(e.Len)
 	if e.Len < 0 {
@@ -116,6 +119,7 @@ type UpdateError struct {
 	Reason    string // what is wrong
 }
 
+// Error describes the failure.
 func (e *UpdateError) Error() string {
 	return fmt.Sprintf("repository: update of %q: %s", e.Attribute, e.Reason)
 }
@@ -137,6 +141,7 @@ type ConditionError struct {
 	Err      error // the SDK error
 }
 
+// Error describes the failure.
 func (e *ConditionError) Error() string {
 	return fmt.Sprintf("%v: table %q: %v", e.Sentinel, e.Table, e.Err)
 }
@@ -161,6 +166,7 @@ type BatchError struct {
 	Err error
 }
 
+// Error describes the failure.
 func (e *BatchError) Error() string {
 	msg := fmt.Sprintf("repository: table %q: %d keys and %d writes unprocessed", e.Table, len(e.UnprocessedKeys), len(e.UnprocessedWrites))
 	if e.Err != nil {
@@ -181,6 +187,7 @@ type ModelError struct {
 	Reason string
 }
 
+// Error describes the failure.
 func (e *ModelError) Error() string {
 	return fmt.Sprintf("repository: model %s: %s", e.Model, e.Reason)
 }
@@ -194,6 +201,7 @@ type CursorError struct {
 	Err    error
 }
 
+// Error describes the failure.
 func (e *CursorError) Error() string { return "repository: invalid cursor: " + e.Reason }
 
 // Is makes a CursorError match [ErrInvalidCursor].
@@ -211,6 +219,7 @@ type UniqueError struct {
 	Err       error  // the SDK error
 }
 
+// Error describes the failure.
 func (e *UniqueError) Error() string {
 	msg := fmt.Sprintf("repository: %s %q is already taken in table %q", e.Attribute, e.Value, e.Table)
 	if e.Owner != "" {

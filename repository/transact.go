@@ -74,6 +74,7 @@ type TxError struct {
 	Refused bool
 }
 
+// Error describes the failure.
 func (e *TxError) Error() string {
 	var b strings.Builder
 	b.WriteString("repository: transaction ")

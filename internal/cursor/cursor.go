@@ -29,6 +29,7 @@ type Error struct {
 	Reason string
 }
 
+// Error describes the failure.
 func (e *Error) Error() string { return "cursor: invalid cursor: " + e.Reason }
 
 // Is makes an Error match [ErrInvalid].
