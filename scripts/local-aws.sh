@@ -8,8 +8,9 @@
 #
 # Usage: scripts/local-aws.sh start|stop|status|env|install
 #
-#   install  installs Java 17 (Debian's openjdk-17-jre-headless) if missing and
-#            the pinned npm packages into the cache folder
+#   install  installs Java 17 (Debian's openjdk-17-jre-headless) if missing,
+#            the pinned npm packages into the cache folder, and builds
+#            loopback.so (scripts/local-aws/loopback.c) with the C compiler
 #   start    installs, then starts each server unless it already answers, and
 #            waits until both answer; prints the environment to use them
 #   stop     stops the servers this script started
@@ -21,8 +22,11 @@
 #   TABLESTAKES_DYNAMODB_PORT  DynamoDB Local port (default 8000)
 #   TABLESTAKES_FAUXQS_PORT    fauxqs port (default 4566)
 #
-# fauxqs listens on 127.0.0.1 only. DynamoDB Local has no option to choose its
-# listening address and binds every interface; nothing else here does.
+# Both servers listen on 127.0.0.1 only. fauxqs is told so; DynamoDB Local has
+# no option to choose its listening address, so it runs with loopback.so
+# preloaded, which turns its bind to the wildcard address into a bind to
+# 127.0.0.1. Without a C compiler (cc, or gcc installed with apt-get) the
+# script says so and DynamoDB Local binds every interface.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -88,6 +92,27 @@ find_node() {
 	[ -x "$NODE" ] || die "Node 22 install failed"
 }
 
+# build_loopback sets LOOPBACK to loopback.so, built from loopback.c with the C
+# compiler (installing Debian's gcc if there is none and apt-get can), or to ""
+# when it cannot be built.
+build_loopback() {
+	LOOPBACK="$STATE/loopback.so"
+	if [ -f "$LOOPBACK" ] && [ "$LOOPBACK" -nt "$PKG_DIR/loopback.c" ]; then return; fi
+	local cc
+	cc="$(command -v cc || command -v gcc || true)"
+	if [ -z "$cc" ] && command -v apt-get >/dev/null 2>&1; then
+		(apt_install gcc libc6-dev) || true
+		cc="$(command -v cc || command -v gcc || true)"
+	fi
+	if [ -z "$cc" ] || ! "$cc" -shared -fPIC -O2 -Wall -o "$LOOPBACK.tmp" "$PKG_DIR/loopback.c" -ldl >&2; then
+		log "warning: no C compiler to build loopback.so; DynamoDB Local will bind every interface"
+		rm -f "$LOOPBACK.tmp"
+		LOOPBACK=""
+		return
+	fi
+	mv "$LOOPBACK.tmp" "$LOOPBACK"
+}
+
 # install_packages installs the pinned npm packages once per lockfile.
 install_packages() {
 	mkdir -p "$STATE/pkg"
@@ -109,6 +134,7 @@ install() {
 	find_java
 	find_node
 	install_packages
+	build_loopback
 	local v
 	v="$("$JAVA" -jar "$DDB_DIR/DynamoDBLocal.jar" -version 2>/dev/null | tail -n1 | tr -d '[:space:]')"
 	[ "$v" = "$DDB_VERSION" ] || die "DynamoDB Local reports version '$v', want $DDB_VERSION"
@@ -161,9 +187,12 @@ start() {
 		log "DynamoDB Local already answers on 127.0.0.1:$DDB_PORT; reusing it"
 	else
 		port_busy "$DDB_PORT" && die "port $DDB_PORT is taken by something that is not DynamoDB Local (set TABLESTAKES_DYNAMODB_PORT)"
-		log "starting DynamoDB Local $DDB_VERSION on port $DDB_PORT"
+		local where="127.0.0.1:$DDB_PORT"
+		[ -n "$LOOPBACK" ] || where="port $DDB_PORT of every interface"
+		log "starting DynamoDB Local $DDB_VERSION on $where"
 		spawn "$STATE/run/dynamodb.pid" "$STATE/run/dynamodb.log" \
-			"$JAVA" -Xms256m -XX:+UseSerialGC -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
+			env ${LOOPBACK:+LD_PRELOAD="$LOOPBACK"} \
+			"$JAVA" -Xms256m -Djava.net.preferIPv4Stack=true -XX:+UseSerialGC -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
 			-jar "$DDB_DIR/DynamoDBLocal.jar" -inMemory -sharedDb -disableTelemetry -port "$DDB_PORT"
 	fi
 	if fauxqs_up; then
@@ -202,7 +231,7 @@ stop() {
 
 status() {
 	local rc=0
-	if ddb_up; then log "DynamoDB Local: up on port $DDB_PORT"; else log "DynamoDB Local: down"; rc=1; fi
+	if ddb_up; then log "DynamoDB Local: up on 127.0.0.1:$DDB_PORT"; else log "DynamoDB Local: down"; rc=1; fi
 	if fauxqs_up; then log "fauxqs: up on 127.0.0.1:$FAUXQS_PORT"; else log "fauxqs: down"; rc=1; fi
 	return "$rc"
 }
