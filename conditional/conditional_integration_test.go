@@ -241,6 +241,37 @@ func TestStaleWritesRefused(t *testing.T) {
 	}
 }
 
+func TestAnyVersionWritesStillMoveTheVersion(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	repo := newAccounts(t, ddbtest.DynamoDB(t))
+	a := Account{Name: "before", Email: "any@example.com"}
+	require.NoError(t, repo.Create(ctx, &a), "Create")
+
+	got, err := repo.Update(ctx, a.ID, repository.Set("name", "copied"), repository.AnyVersion())
+	require.NoError(t, err, "Update AnyVersion")
+	if got.Name != "copied" || got.Version != 2 {
+		t.Errorf("after AnyVersion Update: %+v; want name copied at version 2", got)
+	}
+	// A read-modify-write holding version 1 notices the change.
+	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "lost"), repository.IfVersion(1)); !errors.Is(err, conditional.ErrVersionConflict) {
+		t.Errorf("Update at version 1 after AnyVersion = %v; want ErrVersionConflict", err)
+	}
+	// AnyVersion does not waive other conditions.
+	_, err = repo.Update(ctx, a.ID, repository.Set("name", "x"), repository.AnyVersion(),
+		conditional.If(conditional.Equal("name", "someone else")))
+	if !errors.Is(err, conditional.ErrConditionFailed) {
+		t.Errorf("AnyVersion Update under a failing If = %v; want ErrConditionFailed", err)
+	}
+
+	require.NoError(t, repo.Delete(ctx, a.ID, repository.AnyVersion()), "Delete AnyVersion")
+	if _, err := repo.Get(ctx, a.ID, repository.ConsistentRead()); !errors.Is(err, repository.ErrNotFound) {
+		t.Errorf("Get after AnyVersion Delete = %v; want ErrNotFound", err)
+	}
+	// The unique guard went with the item: the email is free again.
+	require.NoError(t, repo.Create(ctx, &Account{Email: "any@example.com"}), "Create with the released email")
+}
+
 func TestCountersNeedNoVersion(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

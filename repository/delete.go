@@ -7,8 +7,9 @@ import (
 // Delete removes the item whose id is id. Deleting an absent item succeeds,
 // so a retried Delete is harmless; [If] makes it conditional, and a failed
 // condition returns a [*ConditionError] carrying the current item. A
-// versioned model's Delete needs [IfVersion] (else [ErrVersionRequired]) and
-// fails with [ErrVersionConflict] when the item has moved on. Unique
+// versioned model's Delete needs [IfVersion] (else [ErrVersionRequired],
+// unless [AnyVersion] is given) and fails with [ErrVersionConflict] when the
+// item has moved on. Unique
 // attribute guards are removed in the same transaction.
 func (r *Repository[T]) Delete(ctx context.Context, id string, opts ...CallOption) error {
 	w, err := r.PlanDelete(ctx, id, opts...)
@@ -27,7 +28,7 @@ func (r *Repository[T]) PlanDelete(ctx context.Context, id string, opts ...CallO
 		return nil, err
 	}
 	w := &Write{op: opDelete, table: r.table.Name, key: key, absentOK: true}
-	if r.Versioned() {
+	if r.Versioned() && !c.anyVersion {
 		if c.version == nil {
 			return nil, versionRequired(r.model, "Delete", "pass IfVersion with the version the item was read with")
 		}

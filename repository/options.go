@@ -167,6 +167,7 @@ type call struct {
 	sdk        []func(*dynamodb.Options)
 	capacity   *Capacity
 	version    *int64
+	anyVersion bool
 }
 
 func newCall(opts []CallOption) call {
@@ -215,6 +216,15 @@ func If(cond expression.ConditionBuilder) CallOption {
 // IfVersion makes an Update or Delete of a versioned model ([WithVersion])
 // conditional on the item's version being v, the version the caller read.
 func IfVersion(v int64) CallOption { return func(c *call) { c.version = &v } }
+
+// AnyVersion lets an Update or Delete of a versioned model go without
+// [IfVersion], for a write that does not depend on what the caller read: a
+// copy of another service's attribute applied under its own [If] condition,
+// a flag, a removal. Such an Update still increments the version, so
+// read-modify-write callers holding the old version notice. Without
+// AnyVersion or IfVersion, a versioned write is refused with
+// [ErrVersionRequired], never sent unconditionally by accident.
+func AnyVersion() CallOption { return func(c *call) { c.anyVersion = true } }
 
 // SDKOptions passes per-call options through to the SDK client.
 func SDKOptions(fns ...func(*dynamodb.Options)) CallOption {

@@ -218,9 +218,10 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 		case c.version != nil:
 			r.expectVersion(w, *c.version)
 			u = u.Set(vname, expression.Value(versionValue(*c.version+1)))
-		case onlyAdds(changes):
-			// Counters commute: no version to expect, but the version
-			// still moves so that read-modify-write callers notice.
+		case onlyAdds(changes) || c.anyVersion:
+			// Counters commute, and AnyVersion writes do not depend on
+			// what was read: no version to expect, but the version still
+			// moves so that read-modify-write callers notice.
 			u = u.Add(vname, expression.Value(1))
 		default:
 			return nil, versionRequired(r.model, "Update", "pass IfVersion with the version the item was read with")
