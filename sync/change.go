@@ -1,0 +1,257 @@
+package sync
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Event says what happened to an item.
+type Event string
+
+// The events of a DynamoDB stream.
+const (
+	Insert Event = "INSERT" // the item was created
+	Modify Event = "MODIFY" // the item was replaced or updated
+	Remove Event = "REMOVE" // the item was deleted
+)
+
+// Format is the value of the "format" field of every published message, so
+// that a subscriber can tell a change event from other messages on a topic.
+const Format = "tablestakes.change/v1"
+
+// Change is one change to one item of an owner table, as read from its
+// DynamoDB stream and published to SNS. Its JSON form (see
+// [Change.MarshalJSON]) is the message body; images are in DynamoDB JSON, so
+// a subscriber in any language can read them.
+type Change struct {
+	// EventID is the stream record's id, unique per change: SNS FIFO
+	// topics use it to drop duplicates.
+	EventID string
+	// Event is Insert, Modify or Remove.
+	Event Event
+	// Table is the owner table's name.
+	Table string
+	// Sequence is the stream record's sequence number: a decimal number
+	// that grows with each change to the same item.
+	Sequence string
+	// Version is the item's optimistic-locking version after the change
+	// (before it, for Remove), when the publisher knows the version
+	// attribute ([WithVersionAttribute]); 0 otherwise.
+	Version int64
+	// Time is when the change was made, to the second.
+	Time time.Time
+	// Keys holds the item's key attributes.
+	Keys map[string]types.AttributeValue
+	// Old is the item before the change (nil for Insert, or when the
+	// stream does not carry old images).
+	Old map[string]types.AttributeValue
+	// New is the item after the change (nil for Remove, or when the stream
+	// does not carry new images).
+	New map[string]types.AttributeValue
+}
+
+// Image returns the item as the change leaves it: New, or Old for Remove.
+func (c Change) Image() map[string]types.AttributeValue {
+	if c.Event == Remove {
+		return c.Old
+	}
+	return c.New
+}
+
+// Changed reports whether the change alters attr: for Insert, whether the new
+// item has it; for Remove, whether the old item had it; for Modify, whether
+// its value differs between the old and new images. Without an old image, a
+// Modify counts every attribute of the new image as changed.
+func (c Change) Changed(attr string) bool {
+	switch c.Event {
+	case Insert:
+		_, ok := c.New[attr]
+		return ok
+	case Remove:
+		_, ok := c.Old[attr]
+		return ok
+	}
+	if c.Old == nil {
+		_, ok := c.New[attr]
+		return ok
+	}
+	o, inOld := c.Old[attr]
+	n, inNew := c.New[attr]
+	if inOld != inNew {
+		return true
+	}
+	return inNew && !reflect.DeepEqual(o, n)
+}
+
+// Decode decodes [Change.Image] into out, a pointer to a struct with
+// dynamodbav tags, as [attributevalue.UnmarshalMap] does.
+func (c Change) Decode(out any) error {
+	img := c.Image()
+	if img == nil {
+		return fmt.Errorf("sync: change %s of %s carries no image to decode", c.EventID, c.Table)
+	}
+	return attributevalue.UnmarshalMap(img, out)
+}
+
+// Order returns a string that sorts changes to one item in the order they
+// were made: by version when the change carries one, else by stream sequence
+// number; a Remove sorts after the last write it removes. Subscribers store
+// it with a copy and apply a change only when its order is greater, which
+// makes applying idempotent and tolerant of reordering.
+func (c Change) Order() string {
+	tail := "0"
+	if c.Event == Remove {
+		tail = "1"
+	}
+	if c.Version > 0 {
+		return fmt.Sprintf("v%020d.%s", c.Version, tail)
+	}
+	return "s" + strings.Repeat("0", max(0, 40-len(c.Sequence))) + c.Sequence + "." + tail
+}
+
+// wire is the JSON form of a Change.
+type wire struct {
+	Format   string          `json:"format"`
+	EventID  string          `json:"eventId"`
+	Event    Event           `json:"event"`
+	Table    string          `json:"table"`
+	Sequence string          `json:"sequence,omitempty"`
+	Version  int64           `json:"version,omitempty"`
+	Time     time.Time       `json:"time"`
+	Keys     json.RawMessage `json:"keys"`
+	Old      json.RawMessage `json:"old,omitempty"`
+	New      json.RawMessage `json:"new,omitempty"`
+}
+
+// MarshalJSON encodes c as a message body:
+//
+//	{"format":"tablestakes.change/v1","eventId":"…","event":"MODIFY",
+//	 "table":"companies","sequence":"…","version":3,"time":"…",
+//	 "keys":{"pk":{"S":"COMPANY#…"}},"old":{…},"new":{…}}
+func (c Change) MarshalJSON() ([]byte, error) {
+	w := wire{
+		Format: Format, EventID: c.EventID, Event: c.Event, Table: c.Table,
+		Sequence: c.Sequence, Version: c.Version, Time: c.Time.UTC(),
+	}
+	var err error
+	if w.Keys, err = imageJSON(c.Keys, true); err != nil {
+		return nil, err
+	}
+	if w.Old, err = imageJSON(c.Old, false); err != nil {
+		return nil, err
+	}
+	if w.New, err = imageJSON(c.New, false); err != nil {
+		return nil, err
+	}
+	return json.Marshal(w)
+}
+
+func imageJSON(img map[string]types.AttributeValue, always bool) (json.RawMessage, error) {
+	if img == nil && !always {
+		return nil, nil
+	}
+	if img == nil {
+		img = map[string]types.AttributeValue{}
+	}
+	b, err := attributevalue.MarshalMapJSON(img)
+	if err != nil {
+		return nil, fmt.Errorf("sync: encode image: %w", err)
+	}
+	return b, nil
+}
+
+// UnmarshalJSON decodes a message body written by [Change.MarshalJSON]. A
+// body of another format is refused with an error matching [ErrNotAChange].
+func (c *Change) UnmarshalJSON(b []byte) error {
+	var w wire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return &MessageError{Reason: "not JSON", Err: err}
+	}
+	if w.Format != Format {
+		return &MessageError{Reason: fmt.Sprintf("format %q, want %q", w.Format, Format), Foreign: true, Err: ErrNotAChange}
+	}
+	switch w.Event {
+	case Insert, Modify, Remove:
+	default:
+		return &MessageError{Reason: fmt.Sprintf("event %q", w.Event), Err: ErrNotAChange}
+	}
+	out := Change{
+		EventID: w.EventID, Event: w.Event, Table: w.Table,
+		Sequence: w.Sequence, Version: w.Version, Time: w.Time,
+	}
+	for _, img := range []struct {
+		raw json.RawMessage
+		dst *map[string]types.AttributeValue
+	}{{w.Keys, &out.Keys}, {w.Old, &out.Old}, {w.New, &out.New}} {
+		if len(img.raw) == 0 || string(img.raw) == "null" {
+			continue
+		}
+		m, err := attributevalue.UnmarshalMapJSON(img.raw)
+		if err == nil && !complete(m) {
+			err = errors.New("a value of no known type")
+		}
+		if err != nil {
+			return &MessageError{Reason: "image is not DynamoDB JSON", Err: err}
+		}
+		*img.dst = m
+	}
+	*c = out
+	return nil
+}
+
+// complete reports whether every value in m, however deep, has a known
+// type: the JSON decoder turns an unknown one into an UnknownUnionMember.
+func complete(m map[string]types.AttributeValue) bool {
+	for _, v := range m {
+		if !completeValue(v) {
+			return false
+		}
+	}
+	return true
+}
+
+func completeValue(v types.AttributeValue) bool {
+	switch v := v.(type) {
+	case nil, *types.UnknownUnionMember:
+		return false
+	case *types.AttributeValueMemberM:
+		return complete(v.Value)
+	case *types.AttributeValueMemberL:
+		for _, e := range v.Value {
+			if !completeValue(e) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// trim returns c with its images cut down to the attributes in keep (and
+// its keys): what a subscriber needs, and no more bytes than that.
+func (c Change) trim(keep map[string]bool) Change {
+	cut := func(img map[string]types.AttributeValue) map[string]types.AttributeValue {
+		if img == nil {
+			return nil
+		}
+		out := maps.Clone(c.Keys)
+		if out == nil {
+			out = map[string]types.AttributeValue{}
+		}
+		for k, v := range img {
+			if keep[k] {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	c.Old, c.New = cut(c.Old), cut(c.New)
+	return c
+}

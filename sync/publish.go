@@ -1,0 +1,328 @@
+package sync
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+
+	"github.com/tablestakes/tablestakes/internal/backoff"
+)
+
+// MaxMessageSize is SNS's limit on a message's size in bytes.
+const MaxMessageSize = 256 * 1024
+
+// maxBatch is the number of entries PublishBatch takes at most.
+const maxBatch = 10
+
+// SNSClient is the part of *sns.Client a [Publisher] uses; wrap it to add
+// tracing or metrics.
+type SNSClient interface {
+	PublishBatch(ctx context.Context, in *sns.PublishBatchInput, optFns ...func(*sns.Options)) (*sns.PublishBatchOutput, error)
+}
+
+// Publisher publishes an owner table's changes to an SNS topic, one message
+// per change (principle 9). Build it with [NewPublisher]; it is safe for
+// concurrent use.
+//
+// Each message carries the message attributes "table" and "event", for SNS
+// subscription filter policies. On a FIFO topic (an ARN ending in ".fifo")
+// changes to one item share a message group, so they arrive in order, and
+// the stream record's event id is the deduplication id.
+type Publisher struct {
+	client      SNSClient
+	topic       string
+	fifo        bool
+	keep        map[string]bool
+	attrs       []string
+	carried     []string
+	versionAttr string
+	filter      func(Change) bool
+	attempts    int
+	base, limit time.Duration
+	logger      *slog.Logger
+}
+
+// PublisherOption configures a [Publisher].
+type PublisherOption func(*Publisher)
+
+// WithAttributes makes the publisher publish only the changes that alter one
+// of attrs (see [Change.Changed]), and cut the images down to the keys, attrs,
+// the attributes of [WithCarried] and the version attribute: subscribers get
+// what they copy, messages stay far below SNS's size limit, and writes that
+// touch nothing copied cost nothing downstream.
+func WithAttributes(attrs ...string) PublisherOption {
+	return func(p *Publisher) { p.attrs = append(p.attrs, attrs...) }
+}
+
+// WithCarried keeps attrs in the images of the changes [WithAttributes]
+// publishes, without making a change to them worth publishing on its own:
+// the id a subscriber finds its copy by (a [Copier]'s SourceID), a type
+// attribute its filter reads.
+func WithCarried(attrs ...string) PublisherOption {
+	return func(p *Publisher) { p.carried = append(p.carried, attrs...) }
+}
+
+// WithVersionAttribute names the owner model's version attribute (see
+// repository.WithVersion). Each change then carries the item's version,
+// which orders changes to one item exactly (see [Change.Order]).
+func WithVersionAttribute(attr string) PublisherOption {
+	return func(p *Publisher) { p.versionAttr = attr }
+}
+
+// WithFilter makes the publisher skip changes for which keep returns false,
+// e.g. the items of other entity types in a single-table design.
+func WithFilter(keep func(Change) bool) PublisherOption {
+	return func(p *Publisher) { p.filter = keep }
+}
+
+// WithPublishRetry sets how often a batch SNS refuses, in whole or in part,
+// is sent again (attempts in all, default 5), with full-jitter exponential
+// backoff between base and limit (default 50ms and 2s).
+func WithPublishRetry(attempts int, base, limit time.Duration) PublisherOption {
+	return func(p *Publisher) { p.attempts, p.base, p.limit = attempts, base, limit }
+}
+
+// WithPublisherLogger sets where the publisher logs retries (default: nowhere).
+func WithPublisherLogger(l *slog.Logger) PublisherOption {
+	return func(p *Publisher) { p.logger = l }
+}
+
+// NewPublisher returns a Publisher that publishes to the topic topicARN
+// through client.
+func NewPublisher(client SNSClient, topicARN string, opts ...PublisherOption) *Publisher {
+	p := &Publisher{
+		client: client, topic: topicARN, fifo: strings.HasSuffix(topicARN, ".fifo"),
+		attempts: 5, base: 50 * time.Millisecond, limit: 2 * time.Second,
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(p)
+		}
+	}
+	if p.attempts < 1 {
+		p.attempts = 1
+	}
+	if p.logger == nil {
+		p.logger = slog.New(slog.DiscardHandler)
+	}
+	if len(p.attrs) > 0 {
+		p.keep = map[string]bool{}
+		for _, a := range append(p.attrs, p.carried...) {
+			p.keep[a] = true
+		}
+		if p.versionAttr != "" {
+			p.keep[p.versionAttr] = true
+		}
+	}
+	return p
+}
+
+// prepared is a change ready to send.
+type prepared struct {
+	change Change
+	body   string
+}
+
+// Publish publishes changes in order, ten to a PublishBatch request. Changes
+// the options filter out are skipped. It returns nil when every change was
+// accepted by SNS, else a [*PublishError] holding the changes not published
+// (the failed ones and every one after the first failure, so that a later
+// change to an item never overtakes an earlier one); publishing them again
+// is safe, as subscribers apply a change once.
+func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
+	ready := make([]prepared, 0, len(changes))
+	for i, c := range changes {
+		c, ok := p.prepare(c)
+		if !ok {
+			continue
+		}
+		body, err := c.MarshalJSON()
+		if err == nil && len(body) > MaxMessageSize {
+			err = fmt.Errorf("%w: change %s of %s is %d bytes, limit %d", ErrMessageTooLarge, c.EventID, c.Table, len(body), MaxMessageSize)
+		}
+		if err != nil {
+			return &PublishError{Unpublished: p.rest(ready, changes[i:]), Err: err}
+		}
+		ready = append(ready, prepared{change: c, body: string(body)})
+	}
+	for len(ready) > 0 {
+		n := min(maxBatch, len(ready))
+		if err := p.send(ctx, ready[:n]); err != nil {
+			var pe *PublishError
+			if errors.As(err, &pe) {
+				for _, r := range ready[n:] {
+					pe.Unpublished = append(pe.Unpublished, r.change)
+				}
+			}
+			return err
+		}
+		ready = ready[n:]
+	}
+	return nil
+}
+
+// rest lists what is unpublished when preparing fails: nothing was sent yet.
+func (p *Publisher) rest(ready []prepared, from []Change) []Change {
+	out := make([]Change, 0, len(ready)+len(from))
+	for _, r := range ready {
+		out = append(out, r.change)
+	}
+	return append(out, from...)
+}
+
+// prepare applies the options to c; ok is false when c is not published.
+func (p *Publisher) prepare(c Change) (Change, bool) {
+	if p.versionAttr != "" && c.Version == 0 {
+		if n, ok := c.Image()[p.versionAttr].(*types.AttributeValueMemberN); ok {
+			c.Version, _ = strconv.ParseInt(n.Value, 10, 64)
+		}
+	}
+	if p.filter != nil && !p.filter(c) {
+		return c, false
+	}
+	if p.keep != nil {
+		if !slices.ContainsFunc(p.attrs, c.Changed) {
+			return c, false
+		}
+		c = c.trim(p.keep)
+	}
+	return c, true
+}
+
+// send publishes one batch, retrying the entries SNS refuses.
+func (p *Publisher) send(ctx context.Context, batch []prepared) error {
+	pending := batch
+	var last error
+	for attempt := 0; attempt < p.attempts; attempt++ {
+		if attempt > 0 {
+			p.logger.InfoContext(ctx, "sync: publishing again", "topic", p.topic, "entries", len(pending), "attempt", attempt+1, "error", last)
+			if err := backoff.Sleep(ctx, attempt-1, p.base, p.limit); err != nil {
+				return &PublishError{Unpublished: changesOf(pending), Err: err}
+			}
+		}
+		in := &sns.PublishBatchInput{TopicArn: aws.String(p.topic)}
+		for i, r := range pending {
+			in.PublishBatchRequestEntries = append(in.PublishBatchRequestEntries, p.entry(strconv.Itoa(i), r))
+		}
+		out, err := p.client.PublishBatch(ctx, in)
+		if err != nil {
+			last = err
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		if len(out.Failed) == 0 {
+			return nil
+		}
+		failed := make([]int, 0, len(out.Failed))
+		for _, f := range out.Failed {
+			i, err := strconv.Atoi(aws.ToString(f.Id))
+			if err != nil || i < 0 || i >= len(pending) {
+				return &PublishError{Unpublished: changesOf(pending), Err: fmt.Errorf("sync: SNS reported a failure for unknown entry %q", aws.ToString(f.Id))}
+			}
+			failed = append(failed, i)
+			last = fmt.Errorf("sync: SNS refused change %s: %s: %s", pending[i].change.EventID, aws.ToString(f.Code), aws.ToString(f.Message))
+			if f.SenderFault {
+				// The request itself is wrong: sending it again cannot help.
+				sort.Ints(failed)
+				return &PublishError{Unpublished: changesOf(pick(pending, failed)), Err: last}
+			}
+		}
+		sort.Ints(failed)
+		pending = pick(pending, failed)
+	}
+	return &PublishError{Unpublished: changesOf(pending), Err: last}
+}
+
+func pick(from []prepared, idx []int) []prepared {
+	out := make([]prepared, 0, len(idx))
+	for _, i := range idx {
+		out = append(out, from[i])
+	}
+	return out
+}
+
+func changesOf(rs []prepared) []Change {
+	out := make([]Change, len(rs))
+	for i, r := range rs {
+		out[i] = r.change
+	}
+	return out
+}
+
+func (p *Publisher) entry(id string, r prepared) snstypes.PublishBatchRequestEntry {
+	e := snstypes.PublishBatchRequestEntry{
+		Id:      aws.String(id),
+		Message: aws.String(r.body),
+		MessageAttributes: map[string]snstypes.MessageAttributeValue{
+			"table": {DataType: aws.String("String"), StringValue: aws.String(r.change.Table)},
+			"event": {DataType: aws.String("String"), StringValue: aws.String(string(r.change.Event))},
+		},
+	}
+	if p.fifo {
+		e.MessageGroupId = aws.String(groupOf(r.change))
+		dedup := r.change.EventID
+		if dedup == "" {
+			dedup = r.change.Order()
+		}
+		e.MessageDeduplicationId = aws.String(dedup)
+	}
+	return e
+}
+
+// groupOf returns a FIFO message group id for c's item: a hash of its table
+// and key, which fits the 128-character limit whatever the key.
+func groupOf(c Change) string {
+	b, _ := attributevalue.MarshalMapJSON(c.Keys) // map keys are sorted: stable
+	h := sha256.Sum256(append([]byte(c.Table+"\x00"), b...))
+	return hex.EncodeToString(h[:])
+}
+
+// HandleDynamoDBEvent is a Lambda handler for a DynamoDB stream event source
+// mapping: it publishes the event's changes and reports the records it could
+// not publish as batch item failures, so Lambda sends them again (enable
+// ReportBatchItemFailures on the mapping). Wire it with
+// lambda.Start(publisher.HandleDynamoDBEvent).
+func (p *Publisher) HandleDynamoDBEvent(ctx context.Context, ev events.DynamoDBEvent) (events.DynamoDBEventResponse, error) {
+	changes := make([]Change, 0, len(ev.Records))
+	var failed string
+	for _, rec := range ev.Records {
+		c, err := FromLambdaRecord(rec)
+		if err != nil {
+			p.logger.ErrorContext(ctx, "sync: unreadable stream record", "error", err)
+			failed = rec.Change.SequenceNumber
+			break
+		}
+		changes = append(changes, c)
+	}
+	if err := p.Publish(ctx, changes...); err != nil {
+		var pe *PublishError
+		if !errors.As(err, &pe) || len(pe.Unpublished) == 0 {
+			return events.DynamoDBEventResponse{}, err
+		}
+		p.logger.ErrorContext(ctx, "sync: changes not published", "count", len(pe.Unpublished), "error", pe.Err)
+		failed = pe.Unpublished[0].Sequence
+	}
+	var resp events.DynamoDBEventResponse
+	if failed != "" {
+		// Lambda resumes from the lowest failed sequence number.
+		resp.BatchItemFailures = []events.DynamoDBBatchItemFailure{{ItemIdentifier: failed}}
+	}
+	return resp, nil
+}

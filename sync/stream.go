@@ -1,0 +1,276 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+
+	"github.com/tablestakes/tablestakes/internal/backoff"
+)
+
+// StreamsClient is the part of *dynamodbstreams.Client a [StreamReader]
+// uses.
+type StreamsClient interface {
+	DescribeStream(ctx context.Context, in *dynamodbstreams.DescribeStreamInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error)
+	GetShardIterator(ctx context.Context, in *dynamodbstreams.GetShardIteratorInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error)
+	GetRecords(ctx context.Context, in *dynamodbstreams.GetRecordsInput, optFns ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error)
+}
+
+// StreamReader reads a table's DynamoDB stream in a long-running process,
+// where no Lambda event source mapping does it: a service on a container
+// platform, a local run against DynamoDB Local. It follows every shard,
+// parents before children, and remembers how far each shard has been handed
+// over, so a [StreamReader.Read] that stops on an error resumes, when called
+// again, after the last batch that was handled. It is not safe for
+// concurrent Reads.
+//
+// Positions are kept in memory: a new reader starts at the oldest record
+// the stream holds ([FromTrimHorizon], the default) or at its tip
+// ([FromLatest]). Starting from the oldest hands over changes that may have
+// been handled before; subscribers apply each change once, so that is safe.
+type StreamReader struct {
+	client StreamsClient
+	arn    string
+	table  string
+	start  streamtypes.ShardIteratorType
+	poll   time.Duration
+	limit  int32
+	logger *slog.Logger
+	shards map[string]*shardState
+	order  []string
+	listed time.Time
+}
+
+type shardState struct {
+	parent  string
+	iter    *string
+	last    string // sequence number of the last record handed over
+	done    bool   // closed and read to its end
+	started bool   // an iterator was asked for at least once
+}
+
+// ReaderOption configures a [StreamReader].
+type ReaderOption func(*StreamReader)
+
+// FromTrimHorizon makes a new reader start at the oldest record the stream
+// holds (the last 24 hours). This is the default.
+func FromTrimHorizon() ReaderOption {
+	return func(r *StreamReader) { r.start = streamtypes.ShardIteratorTypeTrimHorizon }
+}
+
+// FromLatest makes a new reader start after the newest record.
+func FromLatest() ReaderOption {
+	return func(r *StreamReader) { r.start = streamtypes.ShardIteratorTypeLatest }
+}
+
+// WithPollInterval sets how long the reader waits when no shard had new
+// records (default 1s; DynamoDB allows 5 GetRecords per second per shard).
+func WithPollInterval(d time.Duration) ReaderOption {
+	return func(r *StreamReader) { r.poll = d }
+}
+
+// WithReaderLogger sets where the reader logs shard events (default: nowhere).
+func WithReaderLogger(l *slog.Logger) ReaderOption {
+	return func(r *StreamReader) { r.logger = l }
+}
+
+// NewStreamReader returns a reader of the stream streamARN, the table's
+// LatestStreamArn. The table's name is taken from the ARN.
+func NewStreamReader(client StreamsClient, streamARN string, opts ...ReaderOption) *StreamReader {
+	r := &StreamReader{
+		client: client, arn: streamARN, table: TableFromARN(streamARN),
+		start: streamtypes.ShardIteratorTypeTrimHorizon, poll: time.Second, limit: 1000,
+		shards: map[string]*shardState{},
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(r)
+		}
+	}
+	if r.logger == nil {
+		r.logger = slog.New(slog.DiscardHandler)
+	}
+	return r
+}
+
+// Read hands the stream's changes to handle, a batch per GetRecords call in
+// stream order per shard, until ctx is done (it then returns ctx's error) or
+// handle or the Streams API fails. A batch handle fails is handed over again
+// by the next Read; nothing after it in the same shard is handed over first.
+func (r *StreamReader) Read(ctx context.Context, handle func(context.Context, []Change) error) error {
+	failures := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if time.Since(r.listed) > 30*time.Second || r.needList() {
+			if err := r.list(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				failures++
+				if failures > 5 {
+					return err
+				}
+				if err := backoff.Sleep(ctx, failures, 100*time.Millisecond, 5*time.Second); err != nil {
+					return err
+				}
+				continue
+			}
+			failures = 0
+		}
+		got, err := r.round(ctx, handle)
+		if err != nil {
+			return err
+		}
+		if !got {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(r.poll):
+			}
+		}
+	}
+}
+
+// needList reports whether every known shard is closed and read, so the
+// shard list must be fetched again for its children.
+func (r *StreamReader) needList() bool {
+	if len(r.order) == 0 {
+		return true
+	}
+	for _, id := range r.order {
+		if !r.shards[id].done {
+			return false
+		}
+	}
+	return true
+}
+
+// list fetches the stream's shards, adding those not known yet.
+func (r *StreamReader) list(ctx context.Context) error {
+	var start *string
+	for {
+		out, err := r.client.DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(r.arn), ExclusiveStartShardId: start})
+		if err != nil {
+			return fmt.Errorf("sync: describe stream %s: %w", r.arn, err)
+		}
+		if out.StreamDescription == nil {
+			return fmt.Errorf("sync: describe stream %s: no description", r.arn)
+		}
+		for _, s := range out.StreamDescription.Shards {
+			id := aws.ToString(s.ShardId)
+			if _, ok := r.shards[id]; ok {
+				continue
+			}
+			r.shards[id] = &shardState{parent: aws.ToString(s.ParentShardId)}
+			r.order = append(r.order, id)
+		}
+		start = out.StreamDescription.LastEvaluatedShardId
+		if start == nil {
+			break
+		}
+	}
+	r.listed = time.Now()
+	return nil
+}
+
+// round reads each readable shard once; got reports whether any had records.
+func (r *StreamReader) round(ctx context.Context, handle func(context.Context, []Change) error) (got bool, err error) {
+	for _, id := range r.order {
+		s := r.shards[id]
+		if s.done {
+			continue
+		}
+		if p, ok := r.shards[s.parent]; ok && !p.done {
+			continue // children wait until their parent is read to its end
+		}
+		n, err := r.readShard(ctx, id, s, handle)
+		if err != nil {
+			return got, err
+		}
+		got = got || n > 0
+	}
+	return got, nil
+}
+
+func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, handle func(context.Context, []Change) error) (int, error) {
+	if s.iter == nil {
+		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.arn), ShardId: aws.String(id), ShardIteratorType: r.start}
+		switch {
+		case s.last != "":
+			in.ShardIteratorType = streamtypes.ShardIteratorTypeAfterSequenceNumber
+			in.SequenceNumber = aws.String(s.last)
+		case s.started || s.parent != "":
+			// A child shard, or a shard resumed before any record was
+			// handed over, is read from its start.
+			in.ShardIteratorType = streamtypes.ShardIteratorTypeTrimHorizon
+		}
+		out, err := r.client.GetShardIterator(ctx, in)
+		if err != nil {
+			var gone *streamtypes.ResourceNotFoundException
+			if errors.As(err, &gone) {
+				s.done = true // the shard has aged out of the stream
+				return 0, nil
+			}
+			return 0, fmt.Errorf("sync: shard iterator for %s: %w", id, err)
+		}
+		s.iter, s.started = out.ShardIterator, true
+		if s.iter == nil {
+			s.done = true
+			return 0, nil
+		}
+	}
+	out, err := r.client.GetRecords(ctx, &dynamodbstreams.GetRecordsInput{ShardIterator: s.iter, Limit: aws.Int32(r.limit)})
+	if err != nil {
+		var expired *streamtypes.ExpiredIteratorException
+		var trimmed *streamtypes.TrimmedDataAccessException
+		switch {
+		case errors.As(err, &expired):
+			s.iter = nil // ask again from the last position
+			return 0, nil
+		case errors.As(err, &trimmed):
+			r.logger.WarnContext(ctx, "sync: stream records aged out before they were read", "shard", id, "after", s.last)
+			s.iter, s.last = nil, ""
+			return 0, nil
+		}
+		return 0, fmt.Errorf("sync: get records of %s: %w", id, err)
+	}
+	if len(out.Records) > 0 {
+		changes := make([]Change, 0, len(out.Records))
+		for _, rec := range out.Records {
+			c, err := FromStreamRecord(r.table, rec)
+			if err != nil {
+				s.iter = nil
+				return 0, err
+			}
+			changes = append(changes, c)
+		}
+		if err := handle(ctx, changes); err != nil {
+			s.iter = nil // resume after the last batch handled
+			return 0, err
+		}
+		s.last = changes[len(changes)-1].Sequence
+	}
+	s.iter = out.NextShardIterator
+	if s.iter == nil {
+		s.done = true
+		r.logger.InfoContext(ctx, "sync: shard read to its end", "shard", id)
+	}
+	return len(out.Records), nil
+}
+
+// PublishStream reads r and publishes every change it hands over, until ctx
+// is done or publishing fails (a change that could not be published is
+// handed over again by the next call).
+func (p *Publisher) PublishStream(ctx context.Context, r *StreamReader) error {
+	return r.Read(ctx, func(ctx context.Context, changes []Change) error {
+		return p.Publish(ctx, changes...)
+	})
+}

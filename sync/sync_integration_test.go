@@ -1,0 +1,379 @@
+package sync_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tablestakes/tablestakes/ddbtest"
+	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/repository"
+	tssync "github.com/tablestakes/tablestakes/sync"
+)
+
+// Company is the owner's item (the profile service).
+type Company struct {
+	ID        string `dynamodbav:"id"`
+	Name      string `dynamodbav:"name"`
+	Employees int    `dynamodbav:"employees"`
+	Version   int64  `dynamodbav:"version"`
+}
+
+// Stats is the subscriber's item (the statistics service): it duplicates
+// the company's name.
+type Stats struct {
+	ID          string `dynamodbav:"id"`
+	CompanyName string `dynamodbav:"companyName"`
+	NameLower   string `dynamodbav:"companyNameLower"`
+	Orders      int    `dynamodbav:"orders"`
+	SyncOrder   string `dynamodbav:"syncOrder"`
+	Version     int64  `dynamodbav:"version"`
+}
+
+type fixture struct {
+	companies *repository.Repository[Company]
+	stats     *repository.Repository[Stats]
+	streamARN string
+	db        *dynamodb.Client
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	db := ddbtest.DynamoDB(t)
+	owner := ddbtest.Table(t, db, index.Table{
+		Name: "companies", PartitionKey: index.S("pk"), SortKey: index.S("sk"),
+		Stream: types.StreamViewTypeNewAndOldImages,
+	})
+	companies, err := repository.New[Company](db, owner,
+		repository.WithKeys("COMPANY#{id}", "PROFILE"), repository.WithVersion("version"))
+	require.NoError(t, err)
+	statsTable := ddbtest.Table(t, db, index.Table{Name: "stats", PartitionKey: index.S("pk")})
+	stats, err := repository.New[Stats](db, statsTable,
+		repository.WithKeys("STATS#{id}", ""), repository.WithVersion("version"),
+		repository.Derive("companyNameLower", func(s *Stats) any { return strings.ToLower(s.CompanyName) }, "companyName"))
+	require.NoError(t, err)
+	desc, err := db.DescribeTable(context.Background(), &dynamodb.DescribeTableInput{TableName: aws.String(owner.Name)})
+	require.NoError(t, err)
+	require.NotNil(t, desc.Table.LatestStreamArn)
+	return fixture{companies: companies, stats: stats, streamARN: aws.ToString(desc.Table.LatestStreamArn), db: db}
+}
+
+// copier copies a company's name onto its statistics, creating them for a
+// new company and deleting them with it.
+func (f fixture) copier() *tssync.Copier[Stats] {
+	return &tssync.Copier[Stats]{
+		Repo:       f.stats,
+		Attributes: map[string]string{"name": "companyName"},
+		Create: func(_ context.Context, c tssync.Change) (*Stats, error) {
+			var co Company
+			if err := c.Decode(&co); err != nil {
+				return nil, err
+			}
+			return &Stats{ID: co.ID}, nil
+		},
+		DeleteOnRemove: true,
+	}
+}
+
+// topicToQueue creates an SNS topic and an SQS queue subscribed to it.
+func topicToQueue(t *testing.T, raw bool) (topicARN, queueURL string) {
+	t.Helper()
+	ctx := context.Background()
+	snsc, sqsc := ddbtest.SNS(t), ddbtest.SQS(t)
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(ddbtest.UniqueName(t, "company-changes"))})
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = snsc.DeleteTopic(context.Background(), &sns.DeleteTopicInput{TopicArn: topic.TopicArn}) })
+	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(ddbtest.UniqueName(t, "stats"))})
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
+	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	require.NoError(t, err)
+	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{
+		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"]),
+		Attributes: map[string]string{"RawMessageDelivery": fmt.Sprint(raw)},
+	})
+	require.NoError(t, err)
+	return aws.ToString(topic.TopicArn), aws.ToString(q.QueueUrl)
+}
+
+// eventually polls cond for up to 30 seconds.
+func eventually(t *testing.T, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	last := ""
+	for time.Now().Before(deadline) {
+		ok, state := cond()
+		if ok {
+			return
+		}
+		last = state
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: not within 30s; last seen: %s", what, last)
+}
+
+func (f fixture) statsOf(id string) (Stats, error) {
+	return f.stats.Get(context.Background(), id, repository.ConsistentRead())
+}
+
+// TestStreamToCopies runs the whole path over the wire: the owner writes
+// through its repository, a StreamReader reads DynamoDB Local's stream, the
+// Publisher publishes to an SNS topic, the Subscriber receives from a
+// subscribed SQS queue (SNS envelopes) and its Copier writes the copies.
+func TestStreamToCopies(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	topic, queue := topicToQueue(t, false)
+	ctx, cancel := context.WithCancel(context.Background())
+	pubDone, subDone := make(chan error, 1), make(chan error, 1)
+	pub := tssync.NewPublisher(ddbtest.SNS(t), topic, tssync.WithAttributes("name"), tssync.WithCarried("id"), tssync.WithVersionAttribute("version"))
+	reader := tssync.NewStreamReader(ddbtest.Streams(t), f.streamARN, tssync.WithPollInterval(50*time.Millisecond))
+	go func() { pubDone <- pub.PublishStream(ctx, reader) }()
+	sub := tssync.NewSubscriber(f.copier())
+	go func() { subDone <- sub.Receive(ctx, ddbtest.SQS(t), queue, tssync.WithWaitTime(1)) }()
+	t.Cleanup(func() {
+		cancel()
+		for _, ch := range []chan error{pubDone, subDone} {
+			if err := <-ch; !errors.Is(err, context.Canceled) {
+				t.Errorf("loop ended with %v; want context.Canceled", err)
+			}
+		}
+	})
+
+	bg := context.Background()
+	acme := Company{Name: "Acme", Employees: 10}
+	require.NoError(t, f.companies.Create(bg, &acme))
+	eventually(t, "stats created with the name", func() (bool, string) {
+		s, err := f.statsOf(acme.ID)
+		return err == nil && s.CompanyName == "Acme" && s.NameLower == "acme", fmt.Sprintf("%+v %v", s, err)
+	})
+
+	// The statistics service's own writes and the copies coexist.
+	_, err := f.stats.Update(bg, acme.ID, repository.Add("orders", 3))
+	require.NoError(t, err)
+	// A change that touches no copied attribute is not published at all.
+	acme.Employees = 11
+	require.NoError(t, f.companies.Put(bg, &acme))
+	got, err := f.companies.Update(bg, acme.ID, repository.Set("name", "Globex"), repository.IfVersion(acme.Version))
+	require.NoError(t, err)
+	eventually(t, "stats renamed", func() (bool, string) {
+		s, err := f.statsOf(acme.ID)
+		return err == nil && s.CompanyName == "Globex" && s.NameLower == "globex", fmt.Sprintf("%+v %v", s, err)
+	})
+	s, err := f.statsOf(acme.ID)
+	require.NoError(t, err)
+	require.Equal(t, 3, s.Orders, "the copy keeps the subscriber's own attributes")
+	require.Equal(t, tssync.Change{Event: tssync.Modify, Version: got.Version}.Order(), s.SyncOrder,
+		"the marker holds the owner's version, and the employees-only change was never applied")
+
+	require.NoError(t, f.companies.Delete(bg, acme.ID, repository.IfVersion(got.Version)))
+	eventually(t, "stats deleted with the company", func() (bool, string) {
+		s, err := f.statsOf(acme.ID)
+		return errors.Is(err, repository.ErrNotFound), fmt.Sprintf("%+v %v", s, err)
+	})
+}
+
+// change builds a change to the company id at version v, as the publisher
+// would carry it.
+func change(ev tssync.Event, id string, v int64, name string) tssync.Change {
+	img := map[string]types.AttributeValue{"pk": s("COMPANY#" + id), "sk": s("PROFILE"), "id": s(id), "name": s(name), "version": n(fmt.Sprint(v))}
+	c := tssync.Change{EventID: fmt.Sprintf("%s-%d-%s", id, v, ev), Event: ev, Table: "companies", Version: v,
+		Keys: map[string]types.AttributeValue{"pk": img["pk"], "sk": img["sk"]}}
+	if ev == tssync.Remove {
+		c.Old = img
+	} else {
+		c.New = img
+	}
+	return c
+}
+
+// TestCopierAppliesOnceInOrder delivers changes twice and out of order.
+func TestCopierAppliesOnceInOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cp := f.copier()
+	ctx := context.Background()
+	id := "0193a8c2-7a4e-7d3c-9f00-0123456789ab"
+
+	require.NoError(t, cp.Apply(ctx, change(tssync.Insert, id, 1, "A")))
+	require.NoError(t, cp.Apply(ctx, change(tssync.Modify, id, 3, "C")))
+	st, err := f.statsOf(id)
+	require.NoError(t, err)
+	require.Equal(t, "C", st.CompanyName)
+	version := st.Version
+
+	for _, late := range []tssync.Change{
+		change(tssync.Modify, id, 2, "B"), // overtaken by version 3
+		change(tssync.Modify, id, 3, "C"), // a duplicate
+		change(tssync.Insert, id, 1, "A"),
+	} {
+		require.NoError(t, cp.Apply(ctx, late), "a late change is skipped, not an error")
+	}
+	st, err = f.statsOf(id)
+	require.NoError(t, err)
+	require.Equal(t, "C", st.CompanyName)
+	require.Equal(t, version, st.Version, "skipped changes write nothing")
+
+	// Changes of another table, or without the id attribute, are not the copier's.
+	other := change(tssync.Modify, id, 9, "Z")
+	other.Table = "orders"
+	cp.Table = "companies"
+	require.NoError(t, cp.Apply(ctx, other))
+	noID := change(tssync.Modify, id, 9, "Z")
+	delete(noID.New, "id")
+	require.ErrorContains(t, cp.Apply(ctx, noID), `not the id attribute "id"`, "a copied attribute without the id is a publisher misconfiguration")
+	otherKind := change(tssync.Modify, id, 9, "Z")
+	delete(otherKind.New, "id")
+	delete(otherKind.New, "name")
+	require.NoError(t, cp.Apply(ctx, otherKind), "an item with neither id nor copied attributes is not the copier's")
+	st, err = f.statsOf(id)
+	require.NoError(t, err)
+	require.Equal(t, "C", st.CompanyName)
+
+	// The owner removing the attribute removes the copy of it.
+	rm := change(tssync.Modify, id, 4, "")
+	rm.Old = change(tssync.Modify, id, 3, "C").New
+	delete(rm.New, "name")
+	require.NoError(t, cp.Apply(ctx, rm))
+	st, err = f.statsOf(id)
+	require.NoError(t, err)
+	require.Empty(t, st.CompanyName)
+
+	// A Remove older than the copy's marker does not delete it; the current one does.
+	require.NoError(t, cp.Apply(ctx, change(tssync.Remove, id, 2, "B")))
+	_, err = f.statsOf(id)
+	require.NoError(t, err, "an old Remove must not delete a newer copy")
+	require.NoError(t, cp.Apply(ctx, change(tssync.Remove, id, 4, "")))
+	_, err = f.statsOf(id)
+	require.ErrorIs(t, err, repository.ErrNotFound)
+
+	// Without Create, changes to items without a copy are skipped.
+	cp.Create = nil
+	require.NoError(t, cp.Apply(ctx, change(tssync.Modify, "0193a8c2-7a4e-7d3c-9f00-0123456789ac", 1, "New")))
+	_, err = f.statsOf("0193a8c2-7a4e-7d3c-9f00-0123456789ac")
+	require.ErrorIs(t, err, repository.ErrNotFound)
+}
+
+// lambdaEventFrom renders changes as the JSON Lambda hands a stream handler.
+func lambdaEventFrom(t *testing.T, streamARN string, cs []tssync.Change) events.DynamoDBEvent {
+	t.Helper()
+	type streamRecord struct {
+		Keys, NewImage, OldImage       json.RawMessage `json:",omitempty"`
+		SequenceNumber, StreamViewType string
+		ApproximateCreationDateTime    int64
+	}
+	type record struct {
+		EventID        string       `json:"eventID"`
+		EventName      string       `json:"eventName"`
+		EventSource    string       `json:"eventSource"`
+		EventSourceARN string       `json:"eventSourceARN"`
+		Dynamodb       streamRecord `json:"dynamodb"`
+	}
+	img := func(m map[string]types.AttributeValue) json.RawMessage {
+		if m == nil {
+			return nil
+		}
+		b, err := attributevalue.MarshalMapJSON(m)
+		require.NoError(t, err)
+		return b
+	}
+	var recs []record
+	for _, c := range cs {
+		recs = append(recs, record{
+			EventID: c.EventID, EventName: string(c.Event), EventSource: "aws:dynamodb", EventSourceARN: streamARN,
+			Dynamodb: streamRecord{Keys: img(c.Keys), NewImage: img(c.New), OldImage: img(c.Old),
+				SequenceNumber: c.Sequence, StreamViewType: "NEW_AND_OLD_IMAGES", ApproximateCreationDateTime: c.Time.Unix()},
+		})
+	}
+	b, err := json.Marshal(map[string]any{"Records": recs})
+	require.NoError(t, err)
+	var ev events.DynamoDBEvent
+	require.NoError(t, json.Unmarshal(b, &ev))
+	return ev
+}
+
+// TestLambdaHandlers runs the Lambda entry points on real records: the
+// stream's records as a Lambda DynamoDB event, published to SNS; the SQS
+// messages (raw delivery) as a Lambda SQS event, applied to the copies.
+func TestLambdaHandlers(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	topic, queue := topicToQueue(t, true)
+	ctx := context.Background()
+	acme := Company{Name: "Acme"}
+	require.NoError(t, f.companies.Create(ctx, &acme))
+	_, err := f.companies.Update(ctx, acme.ID, repository.Set("name", "Acme Ltd"), repository.IfVersion(1))
+	require.NoError(t, err)
+
+	// Read the two records from DynamoDB Local's stream.
+	var recs []tssync.Change
+	rctx, stop := context.WithTimeout(ctx, 30*time.Second)
+	defer stop()
+	reader := tssync.NewStreamReader(ddbtest.Streams(t), f.streamARN, tssync.WithPollInterval(50*time.Millisecond))
+	err = reader.Read(rctx, func(_ context.Context, cs []tssync.Change) error {
+		recs = append(recs, cs...)
+		if len(recs) >= 2 {
+			stop()
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Len(t, recs, 2)
+	require.Equal(t, []tssync.Event{tssync.Insert, tssync.Modify}, []tssync.Event{recs[0].Event, recs[1].Event})
+
+	pub := tssync.NewPublisher(ddbtest.SNS(t), topic, tssync.WithAttributes("name"), tssync.WithCarried("id"), tssync.WithVersionAttribute("version"))
+	resp, err := pub.HandleDynamoDBEvent(ctx, lambdaEventFrom(t, f.streamARN, recs))
+	require.NoError(t, err)
+	require.Empty(t, resp.BatchItemFailures)
+
+	var sqsEvent events.SQSEvent
+	sqsc := ddbtest.SQS(t)
+	for len(sqsEvent.Records) < 2 {
+		out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(queue), WaitTimeSeconds: 5, MaxNumberOfMessages: 10})
+		require.NoError(t, err)
+		require.NotEmpty(t, out.Messages, "the published changes reach the queue")
+		for _, m := range out.Messages {
+			sqsEvent.Records = append(sqsEvent.Records, events.SQSMessage{
+				MessageId: aws.ToString(m.MessageId), ReceiptHandle: aws.ToString(m.ReceiptHandle), Body: aws.ToString(m.Body),
+			})
+		}
+	}
+	// A foreign message on the same queue is skipped; a broken change fails.
+	sqsEvent.Records = append(sqsEvent.Records,
+		events.SQSMessage{MessageId: "foreign", Body: `{"format":"orders/v1"}`},
+		events.SQSMessage{MessageId: "broken", Body: `{"format":"` + tssync.Format + `","event":"MODIFY","keys":{"pk":{"Q":1}}}`})
+
+	sub := tssync.NewSubscriber(f.copier())
+	sresp, err := sub.HandleSQSEvent(ctx, sqsEvent)
+	require.NoError(t, err)
+	require.Equal(t, []events.SQSBatchItemFailure{{ItemIdentifier: "broken"}}, sresp.BatchItemFailures)
+	st, err := f.statsOf(acme.ID)
+	require.NoError(t, err)
+	require.Equal(t, "Acme Ltd", st.CompanyName)
+
+	// The same changes straight from SNS to a Lambda function.
+	snsEvent := events.SNSEvent{}
+	for _, r := range sqsEvent.Records[:2] {
+		snsEvent.Records = append(snsEvent.Records, events.SNSEventRecord{SNS: events.SNSEntity{MessageID: r.MessageId, Message: r.Body}})
+	}
+	require.NoError(t, sub.HandleSNSEvent(ctx, snsEvent), "applying again is harmless")
+	st2, err := f.statsOf(acme.ID)
+	require.NoError(t, err)
+	require.Equal(t, st.Version, st2.Version, "duplicates write nothing")
+}
