@@ -86,6 +86,12 @@ func (e *TxError) Error() string {
 	default:
 		fmt.Fprintf(&b, "canceled by write %d (table %q): ", e.Index, e.Table)
 	}
+	if e.Refused && errors.Is(e.Err, ErrInvalidTransaction) {
+		// The error says it all: "repository: transaction refused: writes
+		// 1 and 2 operate on the same item".
+		b.WriteString(strings.TrimPrefix(e.Err.Error(), ErrInvalidTransaction.Error()+": "))
+		return b.String()
+	}
 	b.WriteString(e.Reason)
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)

@@ -3,6 +3,7 @@ package repository_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -139,6 +140,9 @@ func TestTransactRefusesBeforeSending(t *testing.T) {
 		}
 		if len(c.tokens) != 0 {
 			t.Errorf("%s: sent %d requests; want 0", name, len(c.tokens))
+		}
+		if msg := err.Error(); strings.Count(msg, "repository:") != 1 || !strings.HasPrefix(msg, "repository: transaction refused: ") {
+			t.Errorf("%s: message %q; want one \"repository: transaction refused: \" prefix and the reason", name, msg)
 		}
 	}
 }

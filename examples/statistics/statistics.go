@@ -1,0 +1,283 @@
+// Package statistics is the company statistics service of the examples:
+// Service 2 of the data synchronization pattern. It keeps its own table of
+// per-company statistics, holding a copy of each company's name that it
+// receives from the profile service's change events (pattern 3), and it
+// records the metadata of report files uploaded to S3 when S3 notifies it
+// (event-driven updates, pattern 2). It knows nothing of the profile
+// service but the events' format.
+package statistics
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/google/uuid"
+
+	"github.com/tablestakes/tablestakes/conditional"
+	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/repository"
+	tssync "github.com/tablestakes/tablestakes/sync"
+)
+
+// Stats are a company's statistics. CompanyName duplicates the profile
+// service's name so that reading statistics never calls that service
+// (principles 2, 3 and 5); Reports and ReportBytes are kept up to date on
+// every upload instead of being counted on reads (principle 4).
+type Stats struct {
+	ID               string `dynamodbav:"id" json:"companyId"`
+	CompanyName      string `dynamodbav:"companyName" json:"companyName"`
+	CompanyNameLower string `dynamodbav:"companyNameLower,omitempty" json:"-"`
+	Reports          int    `dynamodbav:"reports" json:"reports"`
+	ReportBytes      int64  `dynamodbav:"reportBytes" json:"reportBytes"`
+	SyncOrder        string `dynamodbav:"syncOrder,omitempty" json:"-"`
+	Version          int64  `dynamodbav:"version" json:"version"`
+}
+
+// Report is the metadata of a report file uploaded to S3. Reports grow
+// without bound, so they are items of their own, not a list inside Stats
+// (principle 11), read through ReportsOfCompany.
+type Report struct {
+	ID          string `dynamodbav:"id" json:"id"`
+	CompanyID   string `dynamodbav:"companyId" json:"companyId"`
+	Bucket      string `dynamodbav:"bucket" json:"bucket"`
+	Key         string `dynamodbav:"key" json:"key"`
+	Size        int64  `dynamodbav:"size" json:"size"`
+	ContentType string `dynamodbav:"contentType" json:"contentType"`
+	UploadedAt  string `dynamodbav:"uploadedAt" json:"uploadedAt"`
+}
+
+// ReportsOfCompany lists a company's reports, newest first.
+var ReportsOfCompany = index.AccessPattern{
+	Name:       "a company's reports, newest first",
+	Index:      "by-company",
+	Descending: true,
+	Reads:      []string{"id", "companyId", "bucket", "key", "size", "contentType", "uploadedAt"},
+}
+
+// Table declares the statistics table: Stats and Report items in one table,
+// and the index behind ReportsOfCompany, which only Report items have
+// attributes for (a sparse index).
+func Table(name string) index.Table {
+	return index.Table{
+		Name:         name,
+		PartitionKey: index.S("pk"),
+		SortKey:      index.S("sk"),
+		Indexes: []index.Index{{
+			Name:         "by-company",
+			PartitionKey: index.S("companyId"),
+			SortKey:      index.S("uploadedAt"),
+			Projection:   index.All(),
+		}},
+		Patterns: []index.AccessPattern{ReportsOfCompany},
+	}
+}
+
+// S3Client is the part of *s3.Client the service uses.
+type S3Client interface {
+	HeadObject(ctx context.Context, in *s3.HeadObjectInput, optFns ...func(*s3.Options)) (*s3.HeadObjectOutput, error)
+}
+
+// Service is the statistics service.
+type Service struct {
+	db      repository.TransactWriteItemsAPI
+	stats   *repository.Repository[Stats]
+	reports *repository.Repository[Report]
+	s3      S3Client
+}
+
+// New returns the service over table, which must exist.
+func New(db repository.Client, table index.Table, s3c S3Client) (*Service, error) {
+	stats, err := repository.New[Stats](db, table,
+		repository.WithKeys("COMPANY#{id}", "STATS"),
+		repository.WithVersion("version"),
+		repository.Derive("companyNameLower", func(s *Stats) any { return strings.ToLower(s.CompanyName) }, "companyName"),
+	)
+	if err != nil {
+		return nil, err
+	}
+	reports, err := repository.New[Report](db, table, repository.WithKeys("REPORT#{id}", "REPORT"))
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: db, stats: stats, reports: reports, s3: s3c}, nil
+}
+
+// Subscriber returns the subscriber that keeps the company names: a
+// [tssync.Copier] that creates a company's statistics on its first change
+// and deletes them with the company.
+func (s *Service) Subscriber(logger *slog.Logger) *tssync.Subscriber {
+	sub := tssync.NewSubscriber(&tssync.Copier[Stats]{
+		Repo:       s.stats,
+		Attributes: map[string]string{"name": "companyName"},
+		Create: func(_ context.Context, c tssync.Change) (*Stats, error) {
+			var company struct {
+				ID string `dynamodbav:"id"`
+			}
+			if err := c.Decode(&company); err != nil {
+				return nil, err
+			}
+			return &Stats{ID: company.ID}, nil
+		},
+		DeleteOnRemove: true,
+	})
+	sub.Logger = logger
+	return sub
+}
+
+// HandleS3Event records the reports an S3 event notification announces:
+// for each created object under reports/<company id>/, it reads the object's
+// size and type from S3 and, in one transaction, writes the Report and adds
+// it to the company's Stats. The report's id is derived from the object's
+// key and sequencer, so a notification delivered twice records it once. It
+// is a Lambda handler as it is (lambda.Start(svc.HandleS3Event)).
+func (s *Service) HandleS3Event(ctx context.Context, ev events.S3Event) error {
+	var errs []error
+	for _, rec := range ev.Records {
+		if !strings.HasPrefix(rec.EventName, "ObjectCreated:") {
+			continue
+		}
+		if err := s.record(ctx, rec); err != nil {
+			errs = append(errs, fmt.Errorf("s3://%s/%s: %w", rec.S3.Bucket.Name, rec.S3.Object.Key, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// reportNS is the namespace of report ids (UUID version 5).
+var reportNS = uuid.MustParse("4c1d3f2e-8b7a-4e55-9d0c-7f3b2a1e6d90")
+
+func (s *Service) record(ctx context.Context, rec events.S3EventRecord) error {
+	bucket, key := rec.S3.Bucket.Name, rec.S3.Object.Key
+	company, _, ok := strings.Cut(strings.TrimPrefix(key, "reports/"), "/")
+	if !strings.HasPrefix(key, "reports/") || !ok {
+		return nil // not a report
+	}
+	head, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return err
+	}
+	r := Report{
+		ID:          uuid.NewSHA1(reportNS, []byte(bucket+"/"+key+"#"+rec.S3.Object.Sequencer)).String(),
+		CompanyID:   company,
+		Bucket:      bucket,
+		Key:         key,
+		Size:        aws.ToInt64(head.ContentLength),
+		ContentType: aws.ToString(head.ContentType),
+		UploadedAt:  rec.EventTime.UTC().Format(time.RFC3339Nano),
+	}
+	var tx conditional.Tx
+	tx.Add(s.reports.PlanCreate(ctx, &r))
+	// Counters without a read (ADD): no version needed, and the version
+	// still moves for the service's read-modify-write writers.
+	tx.Add(s.stats.PlanUpdate(ctx, company, repository.Add("reports", 1).Add("reportBytes", r.Size)))
+	err = tx.Commit(ctx, s.db)
+	var txErr *repository.TxError
+	if errors.As(err, &txErr) && txErr.Index == 0 && errors.Is(err, repository.ErrAlreadyExists) {
+		return nil // recorded before: a duplicate notification
+	}
+	return err
+}
+
+// Handler returns the REST API:
+//
+//	GET /companies/{id}/stats     the company's statistics
+//	GET /companies/{id}/reports   its reports, newest first (?cursor= for more)
+func (s *Service) Handler(logger *slog.Logger) http.Handler {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /companies/{id}/stats", func(w http.ResponseWriter, r *http.Request) {
+		st, err := s.stats.Get(r.Context(), r.PathValue("id"))
+		switch {
+		case errors.Is(err, repository.ErrInvalidID):
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		case errors.Is(err, repository.ErrNotFound):
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no statistics for this company"})
+		case err != nil:
+			logger.ErrorContext(r.Context(), "statistics: read failed", "error", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		default:
+			writeJSON(w, http.StatusOK, st)
+		}
+	})
+	mux.HandleFunc("GET /companies/{id}/reports", func(w http.ResponseWriter, r *http.Request) {
+		page, next, err := s.reports.Page(r.Context(), ReportsOfCompany.Partition(r.PathValue("id")),
+			repository.Cursor(r.URL.Query().Get("cursor")), repository.Limit(25))
+		switch {
+		case errors.Is(err, repository.ErrInvalidCursor):
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid cursor"})
+		case err != nil:
+			logger.ErrorContext(r.Context(), "statistics: list failed", "error", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		default:
+			if page == nil {
+				page = []Report{}
+			}
+			writeJSON(w, http.StatusOK, map[string]any{"reports": page, "next": next})
+		}
+	})
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// ReceiveUploads long-polls queueURL, the SQS queue S3 sends the reports
+// bucket's object-created notifications to, and records each report
+// ([Service.HandleS3Event]) until ctx is done. A notification that fails
+// stays on the queue and is delivered again.
+func (s *Service) ReceiveUploads(ctx context.Context, client tssync.SQSClient, queueURL string, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	for {
+		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10, WaitTimeSeconds: 1,
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			logger.WarnContext(ctx, "statistics: receive failed", "error", err)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		var done []sqstypes.DeleteMessageBatchRequestEntry
+		for i, m := range out.Messages {
+			var ev events.S3Event
+			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {
+				logger.ErrorContext(ctx, "statistics: not an S3 notification", "error", err)
+				continue
+			}
+			if err := s.HandleS3Event(ctx, ev); err != nil {
+				logger.WarnContext(ctx, "statistics: upload not recorded yet; it will be delivered again", "error", err)
+				continue
+			}
+			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle})
+		}
+		if len(done) > 0 {
+			if _, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: done}); err != nil {
+				logger.WarnContext(ctx, "statistics: delete failed; the uploads will be recorded again, harmlessly", "error", err)
+			}
+		}
+	}
+}
