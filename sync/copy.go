@@ -58,6 +58,10 @@ type Copier[T any] struct {
 	Create func(ctx context.Context, c Change) (*T, error)
 	// DeleteOnRemove makes a Remove delete the target item (unless a later
 	// change was applied to it). Otherwise a Remove leaves the copy alone.
+	// A deleted item keeps no marker: with Create set, a change to the
+	// owner item that is delivered after its Remove (SNS and SQS standard
+	// queues may reorder) creates the copy again. Where that matters, use a
+	// FIFO topic and queue, which keep one item's changes in order.
 	DeleteOnRemove bool
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -376,4 +377,58 @@ func TestLambdaHandlers(t *testing.T) {
 	st2, err := f.statsOf(acme.ID)
 	require.NoError(t, err)
 	require.Equal(t, st.Version, st2.Version, "duplicates write nothing")
+}
+
+// TestPublishFIFOOverTheWire publishes to a FIFO topic: one item's changes
+// arrive in order, and a change published twice arrives once.
+func TestPublishFIFOOverTheWire(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	snsc, sqsc := ddbtest.SNS(t), ddbtest.SQS(t)
+	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{
+		Name:       aws.String(ddbtest.UniqueName(t, "changes") + ".fifo"),
+		Attributes: map[string]string{"FifoTopic": "true"},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = snsc.DeleteTopic(context.Background(), &sns.DeleteTopicInput{TopicArn: topic.TopicArn}) })
+	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{
+		QueueName:  aws.String(ddbtest.UniqueName(t, "stats") + ".fifo"),
+		Attributes: map[string]string{"FifoQueue": "true"},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
+	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+		QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
+	})
+	require.NoError(t, err)
+	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{
+		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"]),
+		Attributes: map[string]string{"RawMessageDelivery": "true"},
+	})
+	require.NoError(t, err)
+
+	const a, b = "0193a8c2-7a4e-7d3c-9f00-00000000000a", "0193a8c2-7a4e-7d3c-9f00-00000000000b"
+	pub := tssync.NewPublisher(snsc, aws.ToString(topic.TopicArn))
+	sent := []tssync.Change{change(tssync.Insert, a, 1, "A1"), change(tssync.Insert, b, 1, "B1"), change(tssync.Modify, a, 2, "A2")}
+	require.NoError(t, pub.Publish(ctx, sent...))
+	require.NoError(t, pub.Publish(ctx, sent[2]), "a change published again")
+
+	var got []string
+	for deadline := time.Now().Add(10 * time.Second); len(got) < len(sent) && time.Now().Before(deadline); {
+		out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10})
+		require.NoError(t, err)
+		for _, m := range out.Messages {
+			c, err := tssync.ParseMessage(aws.ToString(m.Body))
+			require.NoError(t, err)
+			got = append(got, c.EventID)
+			_, err = sqsc.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: q.QueueUrl, ReceiptHandle: m.ReceiptHandle})
+			require.NoError(t, err)
+		}
+	}
+	out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10})
+	require.NoError(t, err)
+	require.Empty(t, out.Messages, "the duplicate was dropped")
+	require.ElementsMatch(t, []string{sent[0].EventID, sent[1].EventID, sent[2].EventID}, got)
+	ia, i2 := slices.Index(got, sent[0].EventID), slices.Index(got, sent[2].EventID)
+	require.Less(t, ia, i2, "one item's changes arrive in order: %v", got)
 }
