@@ -231,6 +231,7 @@ func (p *Publisher) send(ctx context.Context, batch []prepared) error {
 			return nil
 		}
 		failed := make([]int, 0, len(out.Failed))
+		senderFault := false
 		for _, f := range out.Failed {
 			i, err := strconv.Atoi(aws.ToString(f.Id))
 			if err != nil || i < 0 || i >= len(pending) {
@@ -238,14 +239,14 @@ func (p *Publisher) send(ctx context.Context, batch []prepared) error {
 			}
 			failed = append(failed, i)
 			last = fmt.Errorf("sync: SNS refused change %s: %s: %s", pending[i].change.EventID, aws.ToString(f.Code), aws.ToString(f.Message))
-			if f.SenderFault {
-				// The request itself is wrong: sending it again cannot help.
-				sort.Ints(failed)
-				return &PublishError{Unpublished: changesOf(pick(pending, failed)), Err: last}
-			}
+			senderFault = senderFault || f.SenderFault
 		}
 		sort.Ints(failed)
 		pending = pick(pending, failed)
+		if senderFault {
+			// The request itself is wrong: sending it again cannot help.
+			return &PublishError{Unpublished: changesOf(pending), Err: last}
+		}
 	}
 	return &PublishError{Unpublished: changesOf(pending), Err: last}
 }

@@ -130,6 +130,12 @@ func TestPublishReturnsWhatIsUnpublished(t *testing.T) {
 		// the second batch (e10..e19) loses e12; e20..e24 were not sent.
 		calls: 2, want: []string{"e12", "e20", "e21", "e22", "e23", "e24"},
 	}, {
+		name: "a sender fault keeps the other refusals",
+		fail: func(int, []snstypes.PublishBatchRequestEntry) ([]string, bool, error) {
+			return []string{"3", "1"}, true, nil // SNS lists failures in no order
+		},
+		calls: 1, want: append([]string{"e1", "e3"}, ids(changes(25)[10:])...),
+	}, {
 		name: "refusals outlast the retries",
 		fail: func(int, []snstypes.PublishBatchRequestEntry) ([]string, bool, error) {
 			return []string{"0"}, false, nil

@@ -49,8 +49,10 @@ type StreamReader struct {
 
 type shardState struct {
 	parent  string
+	from    streamtypes.ShardIteratorType // where a shard with nothing handed over starts
 	iter    *string
 	last    string // sequence number of the last record handed over
+	failed  string // sequence number of the first record of a batch that failed before any was handed over
 	done    bool   // closed and read to its end
 	started bool   // an iterator was asked for at least once
 }
@@ -169,7 +171,14 @@ func (r *StreamReader) list(ctx context.Context) error {
 			if _, ok := r.shards[id]; ok {
 				continue
 			}
-			r.shards[id] = &shardState{parent: aws.ToString(s.ParentShardId)}
+			// Shards there when the reader starts begin where it was
+			// told; shards born later, children of shards it reads, are
+			// read from their start.
+			from := streamtypes.ShardIteratorTypeTrimHorizon
+			if r.listed.IsZero() {
+				from = r.start
+			}
+			r.shards[id] = &shardState{parent: aws.ToString(s.ParentShardId), from: from}
 			r.order = append(r.order, id)
 		}
 		start = out.StreamDescription.LastEvaluatedShardId
@@ -202,14 +211,18 @@ func (r *StreamReader) round(ctx context.Context, handle func(context.Context, [
 
 func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, handle func(context.Context, []Change) error) (int, error) {
 	if s.iter == nil {
-		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.arn), ShardId: aws.String(id), ShardIteratorType: r.start}
+		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.arn), ShardId: aws.String(id), ShardIteratorType: s.from}
 		switch {
 		case s.last != "":
 			in.ShardIteratorType = streamtypes.ShardIteratorTypeAfterSequenceNumber
 			in.SequenceNumber = aws.String(s.last)
-		case s.started || s.parent != "":
-			// A child shard, or a shard resumed before any record was
-			// handed over, is read from its start.
+		case s.failed != "":
+			// The first batch failed: start again at its first record.
+			in.ShardIteratorType = streamtypes.ShardIteratorTypeAtSequenceNumber
+			in.SequenceNumber = aws.String(s.failed)
+		case s.started:
+			// An iterator expired or its records aged out before any
+			// was handed over: read what the shard still holds.
 			in.ShardIteratorType = streamtypes.ShardIteratorTypeTrimHorizon
 		}
 		out, err := r.client.GetShardIterator(ctx, in)
@@ -237,24 +250,29 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 			return 0, nil
 		case errors.As(err, &trimmed):
 			r.logger.WarnContext(ctx, "sync: stream records aged out before they were read", "shard", id, "after", s.last)
-			s.iter, s.last = nil, ""
+			s.iter, s.last, s.failed = nil, "", ""
 			return 0, nil
 		}
 		return 0, fmt.Errorf("sync: get records of %s: %w", id, err)
 	}
 	if len(out.Records) > 0 {
+		fail := func(err error) (int, error) {
+			s.iter = nil // resume after the last batch handled
+			if d := out.Records[0].Dynamodb; s.last == "" && d != nil {
+				s.failed = aws.ToString(d.SequenceNumber)
+			}
+			return 0, err
+		}
 		changes := make([]Change, 0, len(out.Records))
 		for _, rec := range out.Records {
 			c, err := FromStreamRecord(r.table, rec)
 			if err != nil {
-				s.iter = nil
-				return 0, err
+				return fail(err)
 			}
 			changes = append(changes, c)
 		}
 		if err := handle(ctx, changes); err != nil {
-			s.iter = nil // resume after the last batch handled
-			return 0, err
+			return fail(err)
 		}
 		s.last = changes[len(changes)-1].Sequence
 	}
