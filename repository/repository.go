@@ -178,6 +178,10 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 // Table returns the table declaration the repository uses.
 func (r *Repository[T]) Table() index.Table { return r.table }
 
+// Client returns the DynamoDB client the repository calls, for building
+// related repositories and sending transactions of their writes.
+func (r *Repository[T]) Client() Client { return r.client }
+
 // Key returns the table key of the item whose id is id, or an [*IDError].
 func (r *Repository[T]) Key(id string) (map[string]types.AttributeValue, error) {
 	return r.keyOf(id)

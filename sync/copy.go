@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/repository"
 )
 
@@ -58,11 +62,54 @@ type Copier[T any] struct {
 	Create func(ctx context.Context, c Change) (*T, error)
 	// DeleteOnRemove makes a Remove delete the target item (unless a later
 	// change was applied to it). Otherwise a Remove leaves the copy alone.
-	// A deleted item keeps no marker: with Create set, a change to the
-	// owner item that is delivered after its Remove (SNS and SQS standard
-	// queues may reorder) creates the copy again. Where that matters, use a
-	// FIFO topic and queue, which keep one item's changes in order.
+	//
+	// So that a change delivered after the Remove (a duplicate, or one
+	// reordered by SNS or SQS) does not create the copy again, the delete
+	// leaves a tombstone in the same transaction: a small item in the
+	// target's table, keyed "SYNC-TOMBSTONE#<marker>#<id>", holding the
+	// Remove's order and an expiry time in the number attribute
+	// "expiresAt". Creating a copy checks the tombstone in its transaction.
+	// Enable the table's TTL on "expiresAt" to have DynamoDB delete expired
+	// tombstones. The table's key attributes must be strings.
 	DeleteOnRemove bool
+	// TombstoneTTL is how long a tombstone outlives its Remove (default 7
+	// days): longer than any delay after which a change may still arrive.
+	TombstoneTTL time.Duration
+
+	tombs atomic.Pointer[repository.Repository[tombstone]]
+}
+
+// tombstone records that a copy was deleted, and at which order.
+type tombstone struct {
+	Of        string `dynamodbav:"tombstoneOf"`
+	Order     string `dynamodbav:"order"`
+	ExpiresAt int64  `dynamodbav:"expiresAt"`
+}
+
+// tombstones returns the repository of the copier's tombstones.
+func (cp *Copier[T]) tombstones(marker string) (*repository.Repository[tombstone], error) {
+	if r := cp.tombs.Load(); r != nil {
+		return r, nil
+	}
+	t := cp.Repo.Table()
+	if t.PartitionKey.Type != types.ScalarAttributeTypeS || (!t.SortKey.IsZero() && t.SortKey.Type != types.ScalarAttributeTypeS) {
+		return nil, fmt.Errorf("sync: Copier.DeleteOnRemove keeps tombstones in table %s, whose key attributes must be strings", t.Name)
+	}
+	if strings.ContainsAny(marker, "{}") {
+		return nil, fmt.Errorf("sync: Copier marker %q: braces are not allowed", marker)
+	}
+	var sk index.Template
+	if !t.SortKey.IsZero() {
+		sk = "SYNC-TOMBSTONE"
+	}
+	r, err := repository.New[tombstone](cp.Repo.Client(), t,
+		repository.WithNaturalKey("tombstoneOf"),
+		repository.WithKeys(index.Template("SYNC-TOMBSTONE#"+marker+"#{tombstoneOf}"), sk))
+	if err != nil {
+		return nil, err
+	}
+	cp.tombs.CompareAndSwap(nil, r)
+	return cp.tombs.Load(), nil
 }
 
 // Apply applies c to the copy; see [Copier].
@@ -100,11 +147,7 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 		if !cp.DeleteOnRemove {
 			return nil
 		}
-		err := cp.Repo.Delete(ctx, id, newer, repository.AnyVersion())
-		if errors.Is(err, repository.ErrConditionFailed) {
-			return nil // a later change holds the copy
-		}
-		return err
+		return cp.remove(ctx, id, marker, order, newer)
 	}
 
 	changes, touched := cp.changes(c)
@@ -128,8 +171,12 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 			if item == nil {
 				return nil
 			}
-			if err := cp.Repo.Create(ctx, item); err != nil && !errors.Is(err, repository.ErrAlreadyExists) {
+			removed, err := cp.create(ctx, id, item, marker, order)
+			if err != nil {
 				return fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
+			}
+			if removed {
+				return nil // the owner item was removed after this change
 			}
 			// Created, here or concurrently: apply the change to it.
 		case errors.Is(err, repository.ErrConditionFailed):
@@ -138,6 +185,70 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 			return err
 		}
 	}
+}
+
+// remove deletes the copy unless a later change was applied to it and,
+// in the same transaction, leaves a tombstone at order.
+func (cp *Copier[T]) remove(ctx context.Context, id, marker, order string, newer repository.CallOption) error {
+	tombs, err := cp.tombstones(marker)
+	if err != nil {
+		return err
+	}
+	del, err := cp.Repo.PlanDelete(ctx, id, newer, repository.AnyVersion())
+	if err != nil {
+		return err
+	}
+	ttl := cp.TombstoneTTL
+	if ttl <= 0 {
+		ttl = 7 * 24 * time.Hour
+	}
+	o := expression.Name("order")
+	put, err := tombs.PlanPut(ctx, &tombstone{Of: id, Order: order, ExpiresAt: time.Now().Add(ttl).Unix()},
+		repository.If(expression.Or(expression.AttributeNotExists(o), o.LessThan(expression.Value(order)))))
+	if err != nil {
+		return err
+	}
+	err = repository.Transact(ctx, cp.Repo.Client(), []*repository.Write{del, put})
+	if errors.Is(err, repository.ErrConditionFailed) {
+		return nil // a later change holds the copy, or a later Remove was applied
+	}
+	return err
+}
+
+// create creates item as the copy, unless a tombstone says the owner item
+// was removed at an order after order (removed is then true). An item
+// created concurrently is not an error.
+func (cp *Copier[T]) create(ctx context.Context, id string, item *T, marker, order string) (removed bool, err error) {
+	if !cp.DeleteOnRemove {
+		if err := cp.Repo.Create(ctx, item); err != nil && !errors.Is(err, repository.ErrAlreadyExists) {
+			return false, err
+		}
+		return false, nil
+	}
+	tombs, err := cp.tombstones(marker)
+	if err != nil {
+		return false, err
+	}
+	put, err := cp.Repo.PlanCreate(ctx, item)
+	if err != nil {
+		return false, err
+	}
+	o := expression.Name("order")
+	check, err := tombs.PlanCheck(id, repository.If(expression.Or(expression.AttributeNotExists(o), o.LessThan(expression.Value(order)))))
+	if err != nil {
+		return false, err
+	}
+	err = repository.Transact(ctx, cp.Repo.Client(), []*repository.Write{put, check})
+	var txErr *repository.TxError
+	switch {
+	case err == nil:
+		return false, nil
+	case errors.As(err, &txErr) && txErr.Index == 1 && errors.Is(err, repository.ErrConditionFailed):
+		return true, nil
+	case errors.Is(err, repository.ErrAlreadyExists):
+		return false, nil
+	}
+	return false, err
 }
 
 // changes builds the update for c; touched reports whether c touches a copied

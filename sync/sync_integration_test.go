@@ -264,6 +264,29 @@ func TestCopierAppliesOnceInOrder(t *testing.T) {
 	_, err = f.statsOf(id)
 	require.ErrorIs(t, err, repository.ErrNotFound)
 
+	// Changes delivered after the Remove, duplicates or reordered, do not
+	// bring the copy back: the Remove left a tombstone.
+	for _, late := range []tssync.Change{change(tssync.Insert, id, 1, "A"), change(tssync.Modify, id, 4, "C"), change(tssync.Remove, id, 2, "B")} {
+		require.NoError(t, cp.Apply(ctx, late))
+		_, err = f.statsOf(id)
+		require.ErrorIs(t, err, repository.ErrNotFound, "after a late %s v%d", late.Event, late.Version)
+	}
+	// A Remove that arrives before the Insert it follows wins too.
+	early := "0193a8c2-7a4e-7d3c-9f00-0123456789ad"
+	require.NoError(t, cp.Apply(ctx, change(tssync.Remove, early, 1, "E")))
+	require.NoError(t, cp.Apply(ctx, change(tssync.Insert, early, 1, "E")))
+	_, err = f.statsOf(early)
+	require.ErrorIs(t, err, repository.ErrNotFound, "an Insert older than its Remove creates nothing")
+	// Tombstones are not the target model's items.
+	scanner, err := repository.New[Stats](f.db, f.stats.Table(), repository.WithKeys("STATS#{id}", ""), repository.WithScan())
+	require.NoError(t, err)
+	for st, err := range scanner.Scan(ctx) {
+		t.Errorf("a scan of the statistics yielded %+v, %v; want nothing", st, err)
+	}
+	raw, err := f.db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(f.stats.Table().Name)})
+	require.NoError(t, err)
+	require.Equal(t, int32(2), raw.Count, "two tombstones in the table")
+
 	// Without Create, changes to items without a copy are skipped.
 	cp.Create = nil
 	require.NoError(t, cp.Apply(ctx, change(tssync.Modify, "0193a8c2-7a4e-7d3c-9f00-0123456789ac", 1, "New")))
