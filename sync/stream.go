@@ -105,6 +105,8 @@ func NewStreamReader(client StreamsClient, streamARN string, opts ...ReaderOptio
 // stream order per shard, until ctx is done (it then returns ctx's error) or
 // handle or the Streams API fails. A batch handle fails is handed over again
 // by the next Read; nothing after it in the same shard is handed over first.
+// A record that is not a change ([ErrRecord]; DynamoDB does not write such
+// records) stops Read the same way, every time: nothing is skipped silently.
 func (r *StreamReader) Read(ctx context.Context, handle func(context.Context, []Change) error) error {
 	failures := 0
 	for {
