@@ -31,6 +31,7 @@ type MessageError struct {
 	Err error
 }
 
+// Error says why the body is not a change.
 func (e *MessageError) Error() string {
 	if e.Err != nil && !errors.Is(e.Err, ErrNotAChange) {
 		return fmt.Sprintf("sync: message is not a change event: %s: %v", e.Reason, e.Err)
@@ -55,6 +56,7 @@ type PublishError struct {
 	Err error
 }
 
+// Error says how many changes were not published, and why.
 func (e *PublishError) Error() string {
 	return fmt.Sprintf("sync: %d change(s) not published: %v", len(e.Unpublished), e.Err)
 }
@@ -76,6 +78,7 @@ type RecordError struct {
 	Err error
 }
 
+// Error names the record and what is wrong with it.
 func (e *RecordError) Error() string {
 	s := fmt.Sprintf("sync: stream record %s: %s", e.EventID, e.Reason)
 	if e.Err != nil {
