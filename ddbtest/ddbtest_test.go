@@ -15,7 +15,6 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tablestakes/tablestakes/ddbtest"
 	"github.com/tablestakes/tablestakes/index"
@@ -135,46 +134,43 @@ func firstStreamRecord(ctx context.Context, t *testing.T, db *dynamodb.Client, s
 }
 
 // TestSNSToSQS publishes to an SNS topic and receives the message from a
-// subscribed SQS queue, over the wire.
+// subscribed SQS queue, over the wire, for raw and enveloped delivery and
+// for FIFO topics.
 func TestSNSToSQS(t *testing.T) {
 	t.Parallel()
+	for name, tc := range map[string]struct {
+		raw  bool
+		opts []ddbtest.SubscribeOption
+	}{
+		"raw":       {true, []ddbtest.SubscribeOption{ddbtest.RawDelivery()}},
+		"envelope":  {false, nil},
+		"fifo, raw": {true, []ddbtest.SubscribeOption{ddbtest.FIFO(), ddbtest.RawDelivery(), ddbtest.VisibilityTimeout(time.Second)}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			snsToSQS(t, tc.raw, tc.opts...)
+		})
+	}
+}
+
+func snsToSQS(t *testing.T, raw bool, opts ...ddbtest.SubscribeOption) {
 	ctx := context.Background()
 	snsc, sqsc := ddbtest.SNS(t), ddbtest.SQS(t)
-
-	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(ddbtest.UniqueName(t, "changes"))})
-	if err != nil {
-		t.Fatalf("CreateTopic: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = snsc.DeleteTopic(context.Background(), &sns.DeleteTopicInput{TopicArn: topic.TopicArn})
-	})
-	queue, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(ddbtest.UniqueName(t, "stats"))})
-	if err != nil {
-		t.Fatalf("CreateQueue: %v", err)
-	}
-	t.Cleanup(func() {
-		_, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: queue.QueueUrl})
-	})
-	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: queue.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-	})
-	if err != nil {
-		t.Fatalf("GetQueueAttributes: %v", err)
-	}
-	if _, err := snsc.Subscribe(ctx, &sns.SubscribeInput{
-		TopicArn:   topic.TopicArn,
-		Protocol:   aws.String("sqs"),
-		Endpoint:   aws.String(attrs.Attributes["QueueArn"]),
-		Attributes: map[string]string{"RawMessageDelivery": "true"},
-	}); err != nil {
-		t.Fatalf("Subscribe: %v", err)
+	sub := ddbtest.Subscribe(t, snsc, sqsc, "changes", opts...)
+	fifo := strings.HasSuffix(sub.TopicARN, ".fifo")
+	if fifo != strings.HasSuffix(sub.QueueURL, ".fifo") || len(sub.QueueARN) == 0 {
+		t.Fatalf("Subscribe = %+v; want a topic and queue of one kind", sub)
 	}
 	const body = `{"company":"1","name":"Acme"}`
-	if _, err := snsc.Publish(ctx, &sns.PublishInput{TopicArn: topic.TopicArn, Message: aws.String(body)}); err != nil {
+	in := &sns.PublishInput{TopicArn: aws.String(sub.TopicARN), Message: aws.String(body)}
+	if fifo {
+		in.MessageGroupId, in.MessageDeduplicationId = aws.String("company-1"), aws.String("change-1")
+	}
+	if _, err := snsc.Publish(ctx, in); err != nil {
 		t.Fatalf("Publish: %v", err)
 	}
 	out, err := sqsc.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-		QueueUrl: queue.QueueUrl, WaitTimeSeconds: 5, MaxNumberOfMessages: 10,
+		QueueUrl: aws.String(sub.QueueURL), WaitTimeSeconds: 5, MaxNumberOfMessages: 10,
 	})
 	if err != nil {
 		t.Fatalf("ReceiveMessage: %v", err)
@@ -182,9 +178,18 @@ func TestSNSToSQS(t *testing.T) {
 	if len(out.Messages) != 1 {
 		t.Fatalf("ReceiveMessage got %d messages; want 1", len(out.Messages))
 	}
+	msg := aws.ToString(out.Messages[0].Body)
+	if !raw {
+		// Without raw delivery, SNS wraps the message in its envelope.
+		var env struct{ Type, Message string }
+		if err := json.Unmarshal([]byte(msg), &env); err != nil || env.Type != "Notification" {
+			t.Fatalf("enveloped body %q: %v; want an SNS notification", msg, err)
+		}
+		msg = env.Message
+	}
 	var got, want map[string]string
-	if err := json.Unmarshal([]byte(aws.ToString(out.Messages[0].Body)), &got); err != nil {
-		t.Fatalf("message body %q: %v", aws.ToString(out.Messages[0].Body), err)
+	if err := json.Unmarshal([]byte(msg), &got); err != nil {
+		t.Fatalf("message body %q: %v", msg, err)
 	}
 	_ = json.Unmarshal([]byte(body), &want)
 	if got["name"] != want["name"] || got["company"] != want["company"] {

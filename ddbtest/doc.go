@@ -18,7 +18,9 @@
 // Clients use static dummy credentials and region us-east-1; they never read
 // real AWS credentials. [Table] creates a uniquely named table from an
 // [index.Table] declaration and deletes it when the test ends, so tests can
-// run in parallel against one shared server.
+// run in parallel against one shared server; [Subscribe] does the same for
+// an SNS topic with an SQS queue subscribed to it, for tests of services
+// that publish or receive change events.
 //
 //	func TestCompanies(t *testing.T) {
 //		client := ddbtest.DynamoDB(t)

@@ -15,9 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tablestakes/tablestakes/ddbtest"
@@ -90,29 +88,6 @@ func (f fixture) copier() *tssync.Copier[Stats] {
 	}
 }
 
-// topicToQueue creates an SNS topic and an SQS queue subscribed to it.
-func topicToQueue(t *testing.T, raw bool) (topicARN, queueURL string) {
-	t.Helper()
-	ctx := context.Background()
-	snsc, sqsc := ddbtest.SNS(t), ddbtest.SQS(t)
-	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(ddbtest.UniqueName(t, "company-changes"))})
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = snsc.DeleteTopic(context.Background(), &sns.DeleteTopicInput{TopicArn: topic.TopicArn}) })
-	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(ddbtest.UniqueName(t, "stats"))})
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
-	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-	})
-	require.NoError(t, err)
-	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{
-		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"]),
-		Attributes: map[string]string{"RawMessageDelivery": fmt.Sprint(raw)},
-	})
-	require.NoError(t, err)
-	return aws.ToString(topic.TopicArn), aws.ToString(q.QueueUrl)
-}
-
 // eventually polls cond for up to 30 seconds.
 func eventually(t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
@@ -140,7 +115,8 @@ func (f fixture) statsOf(id string) (Stats, error) {
 func TestStreamToCopies(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	topic, queue := topicToQueue(t, false)
+	topics := ddbtest.Subscribe(t, ddbtest.SNS(t), ddbtest.SQS(t), "company-changes")
+	topic, queue := topics.TopicARN, topics.QueueURL
 	ctx, cancel := context.WithCancel(context.Background())
 	pubDone, subDone := make(chan error, 1), make(chan error, 1)
 	pub := tssync.NewPublisher(ddbtest.SNS(t), topic, tssync.WithAttributes("name"), tssync.WithCarried("id"), tssync.WithVersionAttribute("version"))
@@ -338,7 +314,8 @@ func lambdaEventFrom(t *testing.T, streamARN string, cs []tssync.Change) events.
 func TestLambdaHandlers(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	topic, queue := topicToQueue(t, true)
+	topics := ddbtest.Subscribe(t, ddbtest.SNS(t), ddbtest.SQS(t), "company-changes", ddbtest.RawDelivery())
+	topic, queue := topics.TopicARN, topics.QueueURL
 	ctx := context.Background()
 	acme := Company{Name: "Acme"}
 	require.NoError(t, f.companies.Create(ctx, &acme))
@@ -408,30 +385,11 @@ func TestPublishFIFOOverTheWire(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	snsc, sqsc := ddbtest.SNS(t), ddbtest.SQS(t)
-	topic, err := snsc.CreateTopic(ctx, &sns.CreateTopicInput{
-		Name:       aws.String(ddbtest.UniqueName(t, "changes") + ".fifo"),
-		Attributes: map[string]string{"FifoTopic": "true"},
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = snsc.DeleteTopic(context.Background(), &sns.DeleteTopicInput{TopicArn: topic.TopicArn}) })
-	q, err := sqsc.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName:  aws.String(ddbtest.UniqueName(t, "stats") + ".fifo"),
-		Attributes: map[string]string{"FifoQueue": "true"},
-	})
-	require.NoError(t, err)
-	t.Cleanup(func() { _, _ = sqsc.DeleteQueue(context.Background(), &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl}) })
-	attrs, err := sqsc.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
-		QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
-	})
-	require.NoError(t, err)
-	_, err = snsc.Subscribe(ctx, &sns.SubscribeInput{
-		TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(attrs.Attributes["QueueArn"]),
-		Attributes: map[string]string{"RawMessageDelivery": "true"},
-	})
-	require.NoError(t, err)
+	sub := ddbtest.Subscribe(t, snsc, sqsc, "changes", ddbtest.FIFO(), ddbtest.RawDelivery())
+	q := &sqs.CreateQueueOutput{QueueUrl: aws.String(sub.QueueURL)}
 
 	const a, b = "0193a8c2-7a4e-7d3c-9f00-00000000000a", "0193a8c2-7a4e-7d3c-9f00-00000000000b"
-	pub := tssync.NewPublisher(snsc, aws.ToString(topic.TopicArn))
+	pub := tssync.NewPublisher(snsc, sub.TopicARN)
 	sent := []tssync.Change{change(tssync.Insert, a, 1, "A1"), change(tssync.Insert, b, 1, "B1"), change(tssync.Modify, a, 2, "A2")}
 	require.NoError(t, pub.Publish(ctx, sent...))
 	require.NoError(t, pub.Publish(ctx, sent[2]), "a change published again")
