@@ -50,6 +50,7 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 	}
 	w := &Write{op: opPut, table: r.table.Name, key: key, item: m, onFail: ErrAlreadyExists}
 	w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+	w.built = &r.notExists // the same for every Create, unless more is added
 	if c.cond != nil {
 		w.And(*c.cond)
 	}

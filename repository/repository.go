@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tablestakes/tablestakes/index"
@@ -42,6 +43,8 @@ type Repository[T any] struct {
 	cursors    *cursor.Codec
 	enc        *attributevalue.Encoder
 	dec        *attributevalue.Decoder
+	// notExists is Create's condition, built once.
+	notExists expression.Expression
 }
 
 // derivation is an attribute computed from others on every write.
@@ -172,6 +175,10 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 	r.cursors = codec
 	r.enc = attributevalue.NewEncoder()
 	r.dec = attributevalue.NewDecoder()
+	if r.notExists, err = expression.NewBuilder().WithCondition(
+		expression.AttributeNotExists(expression.NameNoDotSplit(table.PartitionKey.Name))).Build(); err != nil {
+		return nil, &ModelError{Model: model, Reason: "partition key condition: " + err.Error()}
+	}
 	return r, nil
 }
 

@@ -25,12 +25,15 @@ const (
 // repository makes goes through a Write, whether sent alone or as one item
 // of a transaction; the conditional package builds transactions from them.
 type Write struct {
-	op       opKind
-	table    string
-	key      map[string]types.AttributeValue
-	item     map[string]types.AttributeValue
-	update   *expression.UpdateBuilder
-	cond     *expression.ConditionBuilder
+	op     opKind
+	table  string
+	key    map[string]types.AttributeValue
+	item   map[string]types.AttributeValue
+	update *expression.UpdateBuilder
+	cond   *expression.ConditionBuilder
+	// built, when set, is cond already built (for a condition every write
+	// of a kind shares); And clears it.
+	built    *expression.Expression
 	onFail   error // the sentinel a failed condition means
 	notFound error // when the item was absent: ErrNotFound for updates
 	bounds   map[string]appendBound
@@ -73,6 +76,7 @@ func (w *Write) Committed() {
 
 // And adds cond to the write's condition.
 func (w *Write) And(cond expression.ConditionBuilder) {
+	w.built = nil
 	if w.cond == nil {
 		w.cond = &cond
 		return
@@ -82,6 +86,9 @@ func (w *Write) And(cond expression.ConditionBuilder) {
 }
 
 func (w *Write) expr() (expression.Expression, bool, error) {
+	if w.built != nil && w.update == nil {
+		return *w.built, true, nil
+	}
 	b := expression.NewBuilder()
 	used := false
 	if w.update != nil {
