@@ -2,9 +2,11 @@ package repository_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/tablestakes/tablestakes/index"
@@ -148,5 +150,47 @@ func TestChangesAreImmutable(t *testing.T) {
 	i2, _ := w2.TransactItem()
 	if *i1.Update.UpdateExpression == *i2.Update.UpdateExpression {
 		t.Errorf("two change sets built from one prefix produced the same update %q", *i1.Update.UpdateExpression)
+	}
+}
+
+// TestCreateConditions checks the condition a planned Create carries: the
+// key must be free, and an If condition is added to that, never lost.
+func TestCreateConditions(t *testing.T) {
+	client := dynamodb.New(dynamodb.Options{Region: "us-east-1"})
+	repo, err := repository.New[plain](client, index.Table{Name: "t", PartitionKey: index.S("pk")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opts []repository.CallOption
+		want string
+		keep []string // attribute names the condition refers to
+	}{
+		{"plain", nil, "attribute_not_exists (#0)", []string{"pk"}},
+		{"with If", []repository.CallOption{repository.If(expression.Name("label").Equal(expression.Value("x")))},
+			"(attribute_not_exists (#0)) AND (#1 = :0)", []string{"pk", "label"}},
+	} {
+		for range 2 { // the second Create must not see the first one's condition
+			w, err := repo.PlanCreate(t.Context(), &plain{Label: "x"}, tc.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ti, err := w.TransactItem()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := aws.ToString(ti.Put.ConditionExpression); got != tc.want {
+				t.Errorf("%s: condition %q; want %q", tc.name, got, tc.want)
+			}
+			var names []string
+			for _, n := range ti.Put.ExpressionAttributeNames {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			if want := slices.Sorted(slices.Values(tc.keep)); !slices.Equal(names, want) {
+				t.Errorf("%s: names %v; want %v", tc.name, names, tc.keep)
+			}
+		}
 	}
 }
