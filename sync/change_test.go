@@ -234,6 +234,12 @@ func TestRecordsRefused(t *testing.T) {
 	if _, err := tssync.FromLambdaRecord(rec); !errors.As(err, &re) || re.EventID != rec.EventID {
 		t.Errorf("FromLambdaRecord(no keys) = %v; want a *RecordError naming the record", err)
 	}
+	rec = ev.Records[0]
+	rec.Change.NewImage = map[string]events.DynamoDBAttributeValue{"pk": events.NewStringAttribute("A"),
+		"l": events.NewListAttribute([]events.DynamoDBAttributeValue{{}})} // a value of no type
+	if _, err := tssync.FromLambdaRecord(rec); !errors.Is(err, tssync.ErrRecord) || !strings.Contains(err.Error(), `attribute "l": element 0`) {
+		t.Errorf("FromLambdaRecord(untyped value) = %v; want ErrRecord naming the attribute", err)
+	}
 	if _, err := tssync.FromStreamRecord("t", streamtypes.Record{EventID: aws.String("x"), EventName: streamtypes.OperationTypeInsert}); !errors.Is(err, tssync.ErrRecord) {
 		t.Errorf("FromStreamRecord(no dynamodb section) = %v; want ErrRecord", err)
 	}

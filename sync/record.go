@@ -1,7 +1,8 @@
 package sync
 
 import (
-	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -66,16 +67,71 @@ func FromLambdaRecord(rec events.DynamoDBEventRecord) (Change, error) {
 		if img.from == nil {
 			continue
 		}
-		// Both sides speak DynamoDB JSON: let the two libraries convert.
-		b, err2 := json.Marshal(img.from)
-		if err2 != nil {
-			return Change{}, &RecordError{EventID: rec.EventID, Reason: "image", Err: err2}
-		}
-		if *img.to, err = attributevalue.UnmarshalMapJSON(b); err != nil {
+		if *img.to, err = fromLambdaMap(img.from); err != nil {
 			return Change{}, &RecordError{EventID: rec.EventID, Reason: "image", Err: err}
 		}
 	}
 	return c, checkRecord(c)
+}
+
+// fromLambdaMap converts a Lambda event's image. It is written out rather
+// than round-tripped through DynamoDB JSON (json.Marshal, then
+// attributevalue.UnmarshalMapJSON), which made publishing a Lambda event
+// over three times as slow as publishing its records by hand; see
+// BenchmarkPublishLambdaEvent.
+func fromLambdaMap(from map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(from))
+	for k, v := range from {
+		av, err := fromLambda(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %q: %w", k, err)
+		}
+		out[k] = av
+	}
+	return out, nil
+}
+
+func fromLambda(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
+	if v.IsNull() {
+		if v.DataType() != events.DataTypeNull {
+			return nil, errors.New("a value of no type") // the zero DynamoDBAttributeValue
+		}
+		return &types.AttributeValueMemberNULL{Value: true}, nil
+	}
+	switch v.DataType() {
+	case events.DataTypeString:
+		return &types.AttributeValueMemberS{Value: v.String()}, nil
+	case events.DataTypeNumber:
+		return &types.AttributeValueMemberN{Value: v.Number()}, nil
+	case events.DataTypeBinary:
+		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
+	case events.DataTypeBoolean:
+		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
+	case events.DataTypeStringSet:
+		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
+	case events.DataTypeNumberSet:
+		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
+	case events.DataTypeBinarySet:
+		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
+	case events.DataTypeList:
+		l := v.List()
+		out := make([]types.AttributeValue, len(l))
+		for i, e := range l {
+			av, err := fromLambda(e)
+			if err != nil {
+				return nil, fmt.Errorf("element %d: %w", i, err)
+			}
+			out[i] = av
+		}
+		return &types.AttributeValueMemberL{Value: out}, nil
+	case events.DataTypeMap:
+		m, err := fromLambdaMap(v.Map())
+		if err != nil {
+			return nil, err
+		}
+		return &types.AttributeValueMemberM{Value: m}, nil
+	}
+	return nil, fmt.Errorf("unknown type %d", v.DataType())
 }
 
 func checkRecord(c Change) error {
