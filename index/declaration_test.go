@@ -154,6 +154,7 @@ func TestKeyConditions(t *testing.T) {
 		vals []string
 	}{
 		{"partition", byIndustry.Partition("fintech"), "#0 = :0", []string{"fintech"}},
+		{"sort prefix alone", base.Partition("1"), "(#0 = :0) AND (begins_with (#1, :1))", []string{"COMPANY#1", "YEAR#"}},
 		{"=", base.Partition("1").Where(index.Eq("2026")), "(#0 = :0) AND (#1 = :1)", []string{"COMPANY#1", "YEAR#2026"}},
 		{"<", base.Partition("1").Where(index.Lt("2026")), "(#0 = :0) AND (#1 < :1)", []string{"COMPANY#1", "YEAR#2026"}},
 		{"<=", base.Partition("1").Where(index.Le("2026")), "(#0 = :0) AND (#1 <= :1)", []string{"COMPANY#1", "YEAR#2026"}},

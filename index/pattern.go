@@ -24,7 +24,10 @@ type AccessPattern struct {
 	// PartitionPrefix is prepended to string partition values, so that
 	// Partition("fintech") reads "INDUSTRY#fintech" when it is "INDUSTRY#".
 	PartitionPrefix string
-	// SortPrefix is prepended to string sort key values in conditions.
+	// SortPrefix is prepended to string sort key values in conditions, and
+	// a query without a sort condition reads only the items whose sort key
+	// begins with it: one kind of item of the partition, such as a
+	// company's reports under "REPORT#" (see repository.WithParent).
 	SortPrefix string
 	// Reads lists the attributes the pattern's callers read. [Verify] and
 	// [Table.Validate] fail when the index does not project one of them.
@@ -130,12 +133,16 @@ func (q Query) KeyCondition(t Table) (expression.KeyConditionBuilder, error) {
 		return none, err
 	}
 	kc := expression.Key(pk.Name).Equal(expression.Value(pv))
-	if q.Sort.op == sortNone {
+	if q.Sort.op == sortNone && q.Pattern.SortPrefix == "" {
 		return kc, nil
 	}
 	if sk.IsZero() {
-		return none, fmt.Errorf("%w: pattern %q: sort condition on an index without a sort key",
+		return none, fmt.Errorf("%w: pattern %q: sort condition or prefix on an index without a sort key",
 			ErrInvalidPattern, q.Pattern.Name)
+	}
+	if q.Sort.op == sortNone {
+		// The pattern reads one kind of item of the partition.
+		return kc.And(expression.Key(sk.Name).BeginsWith(q.Pattern.SortPrefix)), nil
 	}
 	vals := make([]any, len(q.Sort.values))
 	for i, v := range q.Sort.values {

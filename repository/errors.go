@@ -17,6 +17,9 @@ var (
 	// ErrInvalidID reports an id that is not a UUID on a model keyed by
 	// generated UUIDs, or an empty natural key. See [*IDError].
 	ErrInvalidID = errors.New("repository: invalid id")
+	// ErrParentRequired reports a call by id on a model declared
+	// [WithParent] without the parent: call it on [Repository.In].
+	ErrParentRequired = errors.New("repository: parent required")
 	// ErrScanDisabled reports a Scan on a repository built without [WithScan].
 	ErrScanDisabled = errors.New("repository: scan is disabled; declare an access pattern and query it, or build the repository WithScan()")
 	// ErrItemTooLarge reports an item over DynamoDB's 400 KB limit,

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -65,12 +66,52 @@ func (r *Repository[T]) newID() (string, error) {
 	return u.String(), nil
 }
 
-// keyOf returns the table key of the item whose id is id.
+// keyOf returns the table key of the item whose id is id, under the
+// repository's parent (see [Repository.In]).
 func (r *Repository[T]) keyOf(id string) (map[string]types.AttributeValue, error) {
+	if r.scopeErr != nil {
+		return nil, r.scopeErr
+	}
+	if r.parentPath != nil && !r.scoped {
+		return nil, fmt.Errorf("%w: %s belongs to a parent (%s): call this on In(parent)", ErrParentRequired, r.model, r.s.parentAttr)
+	}
+	return r.compose(id, r.parent)
+}
+
+// keyOfItem returns the table key of item, taking the parent from item; on
+// a repository bound to a parent, an empty parent field is set to it and
+// another parent refused.
+func (r *Repository[T]) keyOfItem(item *T) (map[string]types.AttributeValue, error) {
+	if r.scopeErr != nil {
+		return nil, r.scopeErr
+	}
+	parent := ""
+	if r.parentPath != nil {
+		parent = r.parentOf(item)
+		switch {
+		case r.scoped && parent == "":
+			parent = r.parent
+			reflect.ValueOf(item).Elem().FieldByIndex(r.parentPath).SetString(parent)
+		case r.scoped && parent != r.parent:
+			return nil, fmt.Errorf("%w: the item's %s is %q, not %q as In said", ErrParentRequired, r.s.parentAttr, parent, r.parent)
+		case parent == "":
+			return nil, fmt.Errorf("%w: the item's %s is empty", ErrParentRequired, r.s.parentAttr)
+		}
+	}
+	return r.compose(r.idOf(item), parent)
+}
+
+// compose builds the key of the item id under parent.
+func (r *Repository[T]) compose(id, parent string) (map[string]types.AttributeValue, error) {
 	if err := r.checkID(id); err != nil {
 		return nil, err
 	}
-	lookup := func(string) (string, bool) { return id, true }
+	lookup := func(f string) (string, bool) {
+		if f == r.s.idAttr {
+			return id, true
+		}
+		return parent, f == r.s.parentAttr && f != ""
+	}
 	key := make(map[string]types.AttributeValue, 2)
 	pk, err := r.pk.Expand(lookup)
 	if err != nil {
@@ -126,10 +167,17 @@ func (r *Repository[T]) checkKeys(model string) error {
 			return bad("%s key: %v", name, err)
 		}
 		for _, f := range fields {
-			if f != r.s.idAttr {
-				return bad("%s key template %q refers to {%s}; base keys may refer only to the id {%s}",
+			if f != r.s.idAttr && (f != r.s.parentAttr || f == "") {
+				return bad("%s key template %q refers to {%s}; base keys may refer only to the id {%s} and a parent (WithParent)",
 					name, string(tmpl), f, r.s.idAttr)
 			}
+		}
+	}
+	if p := r.s.parentAttr; p != "" {
+		pf, _ := r.pk.Fields()
+		sf, _ := r.sk.Fields()
+		if !slices.Contains(pf, p) && !slices.Contains(sf, p) {
+			return bad("WithParent(%q): no key template refers to {%s}", p, p)
 		}
 	}
 	if r.table.PartitionKey.ScalarType() != types.ScalarAttributeTypeS {

@@ -35,6 +35,7 @@ type settings struct {
 	versionAttr string
 	uniques     []string
 	txTries     int
+	parentAttr  string
 }
 
 type indexKey struct {
@@ -52,6 +53,21 @@ func WithID(attr string) Option { return func(s *settings) { s.idAttr = attr } }
 func WithNaturalKey(attr string) Option {
 	return func(s *settings) { s.idAttr, s.natural = attr, true }
 }
+
+// WithParent declares that each item belongs to a parent named by the
+// string attribute attr (e.g. "companyId"), which key templates may then
+// use besides the id, to keep a parent's children in its partition:
+//
+//	repository.WithParent("companyId"),
+//	repository.WithKeys("COMPANY#{companyId}", "REPORT#{id}"),
+//
+// A collection that grows without bound becomes items of its own next to
+// its parent (principle 11), read with one Query of the parent's partition
+// (an [index.AccessPattern] on the base table with a SortPrefix such as
+// "REPORT#"). Create and Put read the parent from the item; the methods that
+// take an id need it too: call them on [Repository.In]. The parent cannot
+// be changed by Update: it is part of the key.
+func WithParent(attr string) Option { return func(s *settings) { s.parentAttr = attr } }
 
 // WithUUIDv4 makes Create generate random version 4 UUIDs instead of the
 // default version 7. Version 7 ids sort by creation time, which makes them

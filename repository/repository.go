@@ -45,6 +45,39 @@ type Repository[T any] struct {
 	dec        *attributevalue.Decoder
 	// notExists is Create's condition, built once.
 	notExists expression.Expression
+	// parentPath locates the parent field ([WithParent]); nil without one.
+	parentPath []int
+	// parent is the parent a repository returned by In is bound to, and
+	// scopeErr why that repository cannot be used, if it cannot.
+	parent   string
+	scoped   bool
+	scopeErr error
+}
+
+// In returns the repository bound to the parent whose id is parent, for a
+// model declared [WithParent]: its methods that take an id find the item
+// under that parent, and its Create and Put set an empty parent field to it
+// (and refuse an item of another parent). The repositories share everything
+// else; In is cheap. On a model without a parent, or with an empty parent,
+// the returned repository's calls fail before any request.
+func (r *Repository[T]) In(parent string) *Repository[T] {
+	c := *r
+	c.parent, c.scoped, c.scopeErr = parent, true, nil
+	switch {
+	case r.parentPath == nil:
+		c.scopeErr = &ModelError{Model: r.model, Reason: "In: the model declares no parent (WithParent)"}
+	case parent == "":
+		c.scopeErr = fmt.Errorf("%w: In(\"\") on %s", ErrParentRequired, r.model)
+	}
+	return &c
+}
+
+// parentOf returns item's parent field, or "".
+func (r *Repository[T]) parentOf(item *T) string {
+	if r.parentPath == nil {
+		return ""
+	}
+	return reflect.ValueOf(item).Elem().FieldByIndex(r.parentPath).String()
 }
 
 // derivation is an attribute computed from others on every write.
@@ -119,6 +152,18 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		return nil, &ModelError{Model: model, Reason: fmt.Sprintf("id field %q is %s; want string", r.s.idAttr, ft)}
 	}
 	r.idPath = path
+	if a := r.s.parentAttr; a != "" {
+		pp, pt, ok := fieldPath(rt, a)
+		switch {
+		case !ok:
+			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("WithParent(%q): no field encodes as it", a)}
+		case pt.Kind() != reflect.String:
+			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("WithParent(%q): field is %s; want string", a, pt)}
+		case a == r.s.idAttr:
+			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("WithParent(%q): it is the id", a)}
+		}
+		r.parentPath = pp
+	}
 	if err := r.checkKeys(model); err != nil {
 		return nil, err
 	}
@@ -217,8 +262,7 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 			return nil, nil, fmt.Errorf("repository: precompute: %w", err)
 		}
 	}
-	id := r.idOf(item)
-	key, err := r.keyOf(id)
+	key, err := r.keyOfItem(item)
 	if err != nil {
 		return nil, nil, err
 	}

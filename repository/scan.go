@@ -47,6 +47,8 @@ func (r *Repository[T]) scanInput(c call) (*dynamodb.ScanInput, error) {
 	}
 	if r.sk != "" && !strings.Contains(string(r.sk), "{") {
 		conds = append(conds, expression.NameNoDotSplit(r.table.SortKey.Name).Equal(expression.Value(string(r.sk))))
+	} else if prefix, _, _ := strings.Cut(string(r.sk), "{"); prefix != "" {
+		conds = append(conds, expression.BeginsWith(expression.NameNoDotSplit(r.table.SortKey.Name), prefix))
 	}
 	if c.filter != nil {
 		conds = append(conds, *c.filter)

@@ -24,6 +24,9 @@ const (
 // initUnique checks the unique attributes at New and names the entity.
 func (r *Repository[T]) initUnique(rt reflect.Type) error {
 	prefix, _, _ := strings.Cut(string(r.pk), "{")
+	if sk, _, _ := strings.Cut(string(r.sk), "{"); r.s.parentAttr != "" && sk != "" {
+		prefix = sk // children share their parent's partition prefix
+	}
 	r.entity = strings.Trim(prefix, "#")
 	if r.entity == "" {
 		r.entity = rt.Name()

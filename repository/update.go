@@ -139,6 +139,9 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 		return nil, &UpdateError{Reason: "no changes"}
 	}
 	protected := map[string]string{r.s.idAttr: "is the id"}
+	if r.s.parentAttr != "" {
+		protected[r.s.parentAttr] = "is the parent, part of the key"
+	}
 	if r.Versioned() {
 		protected[r.s.versionAttr] = "is the version; the repository maintains it"
 	}
@@ -271,9 +274,12 @@ func (r *Repository[T]) updateDerived(u expression.UpdateBuilder, id string, tou
 		}
 		if partial == nil {
 			partial = map[string]types.AttributeValue{r.s.idAttr: &types.AttributeValueMemberS{Value: id}}
+			if r.s.parentAttr != "" {
+				partial[r.s.parentAttr] = &types.AttributeValueMemberS{Value: r.parent}
+			}
 		}
 		for _, in := range inputs {
-			if in == r.s.idAttr {
+			if in == r.s.idAttr || (in == r.s.parentAttr && in != "") {
 				continue
 			}
 			ch, ok := touched[in]
