@@ -9,6 +9,7 @@ package statistics
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,8 +46,9 @@ type Stats struct {
 }
 
 // Report is the metadata of a report file uploaded to S3. Reports grow
-// without bound, so they are items of their own, not a list inside Stats
-// (principle 11), read through ReportsOfCompany.
+// without bound, so they are items of their own, not a list inside Stats,
+// kept in the company's partition next to its Stats (principle 11) and read
+// with one query of it, ReportsOfCompany.
 type Report struct {
 	ID          string `dynamodbav:"id" json:"id"`
 	CompanyID   string `dynamodbav:"companyId" json:"companyId"`
@@ -57,29 +59,24 @@ type Report struct {
 	UploadedAt  string `dynamodbav:"uploadedAt" json:"uploadedAt"`
 }
 
-// ReportsOfCompany lists a company's reports, newest first.
+// ReportsOfCompany lists a company's reports, newest first: the items of
+// the company's partition whose sort key begins with "REPORT#", ordered by
+// their time-ordered ids.
 var ReportsOfCompany = index.AccessPattern{
-	Name:       "a company's reports, newest first",
-	Index:      "by-company",
-	Descending: true,
-	Reads:      []string{"id", "companyId", "bucket", "key", "size", "contentType", "uploadedAt"},
+	Name:            "a company's reports, newest first",
+	PartitionPrefix: "COMPANY#",
+	SortPrefix:      "REPORT#",
+	Descending:      true,
 }
 
-// Table declares the statistics table: Stats and Report items in one table,
-// and the index behind ReportsOfCompany, which only Report items have
-// attributes for (a sparse index).
+// Table declares the statistics table: per company, one partition holding
+// its Stats ("STATS") and its Reports ("REPORT#<id>").
 func Table(name string) index.Table {
 	return index.Table{
 		Name:         name,
 		PartitionKey: index.S("pk"),
 		SortKey:      index.S("sk"),
-		Indexes: []index.Index{{
-			Name:         "by-company",
-			PartitionKey: index.S("companyId"),
-			SortKey:      index.S("uploadedAt"),
-			Projection:   index.All(),
-		}},
-		Patterns: []index.AccessPattern{ReportsOfCompany},
+		Patterns:     []index.AccessPattern{ReportsOfCompany},
 	}
 }
 
@@ -106,7 +103,8 @@ func New(db repository.Client, table index.Table, s3c S3Client) (*Service, error
 	if err != nil {
 		return nil, err
 	}
-	reports, err := repository.New[Report](db, table, repository.WithKeys("REPORT#{id}", "REPORT"))
+	reports, err := repository.New[Report](db, table,
+		repository.WithParent("companyId"), repository.WithKeys("COMPANY#{companyId}", "REPORT#{id}"))
 	if err != nil {
 		return nil, err
 	}
@@ -138,9 +136,9 @@ func (s *Service) Subscriber(logger *slog.Logger) *tssync.Subscriber {
 // HandleS3Event records the reports an S3 event notification announces:
 // for each created object under reports/<company id>/, it reads the object's
 // size and type from S3 and, in one transaction, writes the Report and adds
-// it to the company's Stats. The report's id is derived from the object's
-// key and sequencer, so a notification delivered twice records it once. It
-// is a Lambda handler as it is (lambda.Start(svc.HandleS3Event)).
+// it to the company's Stats. The report's id is derived from the
+// notification (see reportID), so a notification delivered twice records it
+// once. It is a Lambda handler as it is (lambda.Start(svc.HandleS3Event)).
 func (s *Service) HandleS3Event(ctx context.Context, ev events.S3Event) error {
 	var errs []error
 	for _, rec := range ev.Records {
@@ -154,8 +152,22 @@ func (s *Service) HandleS3Event(ctx context.Context, ev events.S3Event) error {
 	return errors.Join(errs...)
 }
 
-// reportNS is the namespace of report ids (UUID version 5).
-var reportNS = uuid.MustParse("4c1d3f2e-8b7a-4e55-9d0c-7f3b2a1e6d90")
+// reportID returns the id of the report an S3 notification announces: a
+// version 7 UUID whose time is the event's, so reports sort by upload time,
+// and whose other bits are a hash of the bucket, key and sequencer instead of
+// random ones, so the same notification always yields the same id.
+func reportID(rec events.S3EventRecord) string {
+	h := sha256.Sum256([]byte(rec.S3.Bucket.Name + "/" + rec.S3.Object.Key + "#" + rec.S3.Object.Sequencer))
+	var u uuid.UUID
+	ms := uint64(rec.EventTime.UnixMilli())
+	for i := range 6 {
+		u[i] = byte(ms >> (8 * (5 - i)))
+	}
+	copy(u[6:], h[:10])
+	u[6] = u[6]&0x0f | 0x70 // version 7
+	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
+	return u.String()
+}
 
 func (s *Service) record(ctx context.Context, rec events.S3EventRecord) error {
 	bucket, key := rec.S3.Bucket.Name, rec.S3.Object.Key
@@ -168,7 +180,7 @@ func (s *Service) record(ctx context.Context, rec events.S3EventRecord) error {
 		return err
 	}
 	r := Report{
-		ID:          uuid.NewSHA1(reportNS, []byte(bucket+"/"+key+"#"+rec.S3.Object.Sequencer)).String(),
+		ID:          reportID(rec),
 		CompanyID:   company,
 		Bucket:      bucket,
 		Key:         key,
