@@ -22,7 +22,9 @@
 //     over 400 KB ([*ItemTooLargeError]) before sending; consumed capacity is
 //     reported through [WithCapacityHook] or [ReportCapacity].
 //   - 11, bounded nested collections: [WithBound] refuses a collection that
-//     outgrows its bound ([*GrowthError]).
+//     outgrows its bound ([*GrowthError]); [WithParent] keeps an unbounded
+//     one as items of their own in the parent's partition, read with one
+//     query ([Repository.In] addresses them).
 //   - 12, no scans: [Repository.Scan] returns [ErrScanDisabled] unless the
 //     repository is built [WithScan].
 //
