@@ -170,3 +170,50 @@ func ExampleRepository_Scan() {
 	}
 	// Output: true
 }
+
+// Filing is a child of Firm: a firm's filings grow without bound, so they
+// are items of their own in the firm's partition.
+type Filing struct {
+	ID     string `dynamodbav:"id"`
+	FirmID string `dynamodbav:"firmId"`
+	Title  string `dynamodbav:"title"`
+}
+
+func ExampleWithParent() {
+	firms, cleanup := exampleFirms()
+	defer cleanup()
+	ctx := context.Background()
+	filingsOf := index.AccessPattern{Name: "a firm's filings, oldest first", PartitionPrefix: "FIRM#", SortPrefix: "FILING#"}
+	table := firms.Table()
+	table.Patterns = append(table.Patterns, filingsOf)
+	filings, err := repository.New[Filing](firms.Client(), table,
+		repository.WithParent("firmId"),
+		repository.WithKeys("FIRM#{firmId}", "FILING#{id}"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	f := Firm{Name: "Acme", Industry: "fintech", Founded: "2019"}
+	if err := firms.Create(ctx, &f); err != nil {
+		log.Fatal(err)
+	}
+	for _, title := range []string{"Annual report 2025", "Q1 2026"} {
+		if err := filings.In(f.ID).Create(ctx, &Filing{Title: title}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	// One query of the firm's partition reads its filings, not the firm.
+	for filing, err := range filings.Query(ctx, filingsOf.Partition(f.ID), repository.ConsistentRead()) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(filing.Title, filing.FirmID == f.ID)
+	}
+	// Calls by id need the parent.
+	_, err = filings.Get(ctx, "0193a8c2-7a4e-7d3c-9f00-0123456789ab")
+	fmt.Println(errors.Is(err, repository.ErrParentRequired))
+	// Output:
+	// Annual report 2025 true
+	// Q1 2026 true
+	// true
+}
