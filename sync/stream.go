@@ -42,6 +42,7 @@ type StreamReader struct {
 	poll   time.Duration
 	limit  int32
 	logger *slog.Logger
+	saved  Checkpoints
 	shards map[string]*shardState
 	order  []string
 	listed time.Time
@@ -75,6 +76,17 @@ func FromLatest() ReaderOption {
 // records (default 1s; DynamoDB allows 5 GetRecords per second per shard).
 func WithPollInterval(d time.Duration) ReaderOption {
 	return func(r *StreamReader) { r.poll = d }
+}
+
+// WithCheckpoints makes the reader resume each shard after the position
+// saved in c, and save its position after each batch handled, so that a
+// restarted process goes on where the last one stopped instead of handing
+// over the stream's last 24 hours again ([FromTrimHorizon]) or skipping what
+// came while it was down ([FromLatest]). A position that cannot be saved is
+// logged and saved with the next batch: at worst a batch is handed over
+// twice after a restart, which subscribers make harmless.
+func WithCheckpoints(c Checkpoints) ReaderOption {
+	return func(r *StreamReader) { r.saved = c }
 }
 
 // WithReaderLogger sets where the reader logs shard events (default: nowhere).
@@ -180,7 +192,15 @@ func (r *StreamReader) list(ctx context.Context) error {
 			if r.listed.IsZero() {
 				from = r.start
 			}
-			r.shards[id] = &shardState{parent: aws.ToString(s.ParentShardId), from: from}
+			st := &shardState{parent: aws.ToString(s.ParentShardId), from: from}
+			if r.saved != nil {
+				seq, err := r.saved.Load(ctx, r.arn, id)
+				if err != nil {
+					return fmt.Errorf("sync: load the checkpoint of %s: %w", id, err)
+				}
+				st.last = seq
+			}
+			r.shards[id] = st
 			r.order = append(r.order, id)
 		}
 		start = out.StreamDescription.LastEvaluatedShardId
@@ -277,6 +297,16 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 			return fail(err)
 		}
 		s.last = changes[len(changes)-1].Sequence
+		if r.saved != nil {
+			// A batch handled is saved even when ctx ends meanwhile: a
+			// shutdown then resumes after it.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			err := r.saved.Save(sctx, r.arn, id, s.last)
+			cancel()
+			if err != nil {
+				r.logger.WarnContext(ctx, "sync: checkpoint not saved; the next batch saves it", "shard", id, "error", err)
+			}
+		}
 	}
 	s.iter = out.NextShardIterator
 	if s.iter == nil {

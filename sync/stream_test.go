@@ -441,3 +441,58 @@ func TestStreamReaderLatestWithAgedOutParent(t *testing.T) {
 	require.NotEmpty(t, f.asked)
 	require.Equal(t, streamtypes.ShardIteratorTypeLatest, f.asked[0])
 }
+
+// readUntil reads r until handle has seen count changes, and returns their
+// pks in the order handed over.
+func readUntil(t *testing.T, r *tssync.StreamReader, count int) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), streamTimeout)
+	defer cancel()
+	var got []string
+	err := r.Read(ctx, func(_ context.Context, cs []tssync.Change) error {
+		for _, c := range cs {
+			got = append(got, pkOf(c))
+		}
+		if len(got) >= count {
+			cancel()
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, context.Canceled, "read %v", got)
+	return got
+}
+
+// TestStreamReaderCheckpoints: a reader started after another one stopped
+// resumes where the first one's checkpoints say, in a table.
+func TestStreamReaderCheckpoints(t *testing.T) {
+	t.Parallel()
+	db, table, arn := streamTable(t)
+	ctx := context.Background()
+	cps, err := tssync.NewTableCheckpoints(db, ddbtest.Table(t, db, index.Table{Name: "checkpoints", PartitionKey: index.S("pk")}))
+	require.NoError(t, err)
+	require.NoError(t, putItem(ctx, db, table, "a", 1))
+	require.NoError(t, putItem(ctx, db, table, "b", 2))
+
+	first := tssync.NewStreamReader(ddbtest.Streams(t), arn, tssync.WithPollInterval(20*time.Millisecond), tssync.WithCheckpoints(cps))
+	require.Equal(t, []string{"a", "b"}, readUntil(t, first, 2))
+
+	// A new process: the same checkpoints, from the oldest record.
+	require.NoError(t, putItem(ctx, db, table, "c", 3))
+	second := tssync.NewStreamReader(ddbtest.Streams(t), arn, tssync.WithPollInterval(20*time.Millisecond), tssync.WithCheckpoints(cps))
+	require.Equal(t, []string{"c"}, readUntil(t, second, 1), "only what came after the checkpoint")
+
+	// A checkpoint never moves back.
+	out, err := ddbtest.Streams(t).DescribeStream(ctx, &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(arn)})
+	require.NoError(t, err)
+	shard := aws.ToString(out.StreamDescription.Shards[0].ShardId)
+	saved, err := cps.Load(ctx, arn, shard)
+	require.NoError(t, err)
+	require.NotEmpty(t, saved)
+	require.NoError(t, cps.Save(ctx, arn, shard, "1"))
+	again, err := cps.Load(ctx, arn, shard)
+	require.NoError(t, err)
+	require.Equal(t, saved, again)
+	none, err := cps.Load(ctx, arn, "shardId-none")
+	require.NoError(t, err)
+	require.Empty(t, none)
+}
