@@ -17,7 +17,9 @@
 // owner item's optimistic-locking version, which orders changes exactly.
 // In Lambda, [Publisher.HandleDynamoDBEvent] is the stream handler; in a
 // long-running process, or against DynamoDB Local, a [StreamReader] follows
-// the stream's shards and [Publisher.PublishStream] publishes what it reads.
+// the stream's shards and [Publisher.PublishStream] publishes what it reads;
+// with [WithCheckpoints] ([TableCheckpoints]) a restarted process resumes
+// where the last one stopped.
 //
 // # Subscriber side: SNS to the copies
 //
