@@ -315,3 +315,16 @@ func TestVerifyLiveTable(t *testing.T) {
 		t.Fatalf("Verify(absent table) = %v; want table does not exist", err)
 	}
 }
+
+// TestSortPrefixOnNumberSortKey: a sort prefix alone reads begins_with the
+// prefix, which DynamoDB refuses on a number sort key: the query fails
+// before any request.
+func TestSortPrefixOnNumberSortKey(t *testing.T) {
+	p := index.AccessPattern{Name: "by size", Index: "by-size", SortPrefix: "S#"}
+	table := index.Table{Name: "n", PartitionKey: index.S("pk"), SortKey: index.S("sk"),
+		Indexes:  []index.Index{{Name: "by-size", Local: true, SortKey: index.N("size")}},
+		Patterns: []index.AccessPattern{p}}
+	if _, err := p.Partition("C#1").KeyCondition(table); !errors.Is(err, index.ErrInvalidPattern) {
+		t.Errorf("KeyCondition() = %v; want ErrInvalidPattern", err)
+	}
+}

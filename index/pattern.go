@@ -142,6 +142,10 @@ func (q Query) KeyCondition(t Table) (expression.KeyConditionBuilder, error) {
 	}
 	if q.Sort.op == sortNone {
 		// The pattern reads one kind of item of the partition.
+		if sk.ScalarType() != types.ScalarAttributeTypeS {
+			return none, fmt.Errorf("%w: pattern %q: sort prefix %q on %s sort key %q",
+				ErrInvalidPattern, q.Pattern.Name, q.Pattern.SortPrefix, sk.ScalarType(), sk.Name)
+		}
 		return kc.And(expression.Key(sk.Name).BeginsWith(q.Pattern.SortPrefix)), nil
 	}
 	vals := make([]any, len(q.Sort.values))

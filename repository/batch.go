@@ -99,15 +99,16 @@ func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOp
 			}
 			r.setID(item, id)
 		}
-		id := r.idOf(item)
-		if seen[id] {
-			return &IDError{ID: id, Reason: "appears twice in one batch"}
-		}
-		seen[id] = true
-		m, _, err := r.encode(ctx, item)
+		m, key, err := r.encode(ctx, item)
 		if err != nil {
 			return err
 		}
+		// One id under two parents is two items.
+		k := itemID(r.table.Name, key)
+		if seen[k] {
+			return &IDError{ID: r.idOf(item), Reason: "appears twice in one batch"}
+		}
+		seen[k] = true
 		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: m}})
 	}
 	return r.batchWrite(ctx, writes, newCall(opts))

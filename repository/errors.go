@@ -18,7 +18,8 @@ var (
 	// generated UUIDs, or an empty natural key. See [*IDError].
 	ErrInvalidID = errors.New("repository: invalid id")
 	// ErrParentRequired reports a call by id on a model declared
-	// [WithParent] without the parent: call it on [Repository.In].
+	// [WithParent] without the parent (call it on [Repository.In]), or an
+	// item without a parent, or of another parent than In's.
 	ErrParentRequired = errors.New("repository: parent required")
 	// ErrScanDisabled reports a Scan on a repository built without [WithScan].
 	ErrScanDisabled = errors.New("repository: scan is disabled; declare an access pattern and query it, or build the repository WithScan()")

@@ -78,9 +78,9 @@ func WithUUIDv4() Option { return func(s *settings) { s.uuidV4 = true } }
 
 // WithKeys sets how the table's key attributes are composed from the id, for
 // tables that hold several entity types, e.g. WithKeys("COMPANY#{id}",
-// "PROFILE"). Templates may refer only to the id attribute, so an item's key
-// follows from its id. Default: the partition key is "{id}" and the table
-// must have no sort key.
+// "PROFILE"). Templates may refer only to the id attribute (and the parent,
+// see [WithParent]), so an item's key follows from its id. Default: the
+// partition key is "{id}" and the table must have no sort key.
 func WithKeys(partition, sort index.Template) Option {
 	return func(s *settings) { s.pk, s.sk = partition, sort }
 }

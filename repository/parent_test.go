@@ -125,3 +125,112 @@ func TestParentDeclarationRefused(t *testing.T) {
 		}
 	}
 }
+
+// revNote is a child of itCompany whose Path is computed from its parent
+// by a precompute hook.
+type revNote struct {
+	ID        string `dynamodbav:"id"`
+	CompanyID string `dynamodbav:"companyId"`
+	Title     string `dynamodbav:"title"`
+	Path      string `dynamodbav:"path"`
+}
+
+// TestParentPrecomputeSeesIn: a precompute hook sees the parent that In
+// sets on the item.
+func TestParentPrecomputeSeesIn(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	companies, cc := itRepo(t)
+	notes, err := repository.New[revNote](cc, companies.Table(),
+		repository.WithParent("companyId"), repository.WithKeys("COMPANY#{companyId}", "NOTE#{id}"),
+		repository.WithPrecompute(func(n *revNote) error { n.Path = n.CompanyID + "/" + n.Title; return nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := itCompany{Name: "Acme", Industry: "x", Founded: "2001"}
+	if err := companies.Create(ctx, &acme); err != nil {
+		t.Fatal(err)
+	}
+	n := revNote{Title: "hello"}
+	if err := notes.In(acme.ID).Create(ctx, &n); err != nil {
+		t.Fatal(err)
+	}
+	got, err := notes.In(acme.ID).Get(ctx, n.ID, repository.ConsistentRead())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := acme.ID + "/hello"; got.Path != want {
+		t.Errorf("stored Path = %q; want %q", got.Path, want)
+	}
+}
+
+// revMember is a child of itCompany whose sort key is its bare id.
+type revMember struct {
+	ID        string `dynamodbav:"id"`
+	CompanyID string `dynamodbav:"companyId"`
+	Name      string `dynamodbav:"name"`
+}
+
+// TestParentChildWithBareIDSortKey: a child whose sort key template has no
+// literal prefix keeps unique guards and scans of its own, apart from its
+// parent's.
+func TestParentChildWithBareIDSortKey(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	companies, cc := itRepo(t, repository.WithUnique("name"))
+	members, err := repository.New[revMember](cc, companies.Table(),
+		repository.WithParent("companyId"), repository.WithKeys("COMPANY#{companyId}", "{id}"),
+		repository.WithUnique("name"), repository.WithScan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acme := itCompany{Name: "Acme", Industry: "x", Founded: "2001"}
+	if err := companies.Create(ctx, &acme); err != nil {
+		t.Fatal(err)
+	}
+	err = members.In(acme.ID).Create(ctx, &revMember{Name: "Acme"})
+	if errors.Is(err, repository.ErrDuplicate) {
+		t.Errorf("member Create(name Acme) = %v; want nil: a member's name is not a company's", err)
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	for m, err := range members.Scan(ctx, repository.ConsistentRead()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.CompanyID == "" {
+			t.Errorf("members.Scan yielded %+v, which is no member (its parent company?)", m)
+		}
+	}
+}
+
+// revStock is a child keyed by a natural key that is unique within its
+// parent only.
+type revStock struct {
+	SKU       string `dynamodbav:"sku"`
+	CompanyID string `dynamodbav:"companyId"`
+	Count     int    `dynamodbav:"count"`
+}
+
+// TestParentBatchPutSameIDOtherParents: two items with one natural id under
+// two parents are two items, and BatchPut writes both.
+func TestParentBatchPutSameIDOtherParents(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	companies, cc := itRepo(t)
+	stock, err := repository.New[revStock](cc, companies.Table(), repository.WithNaturalKey("sku"),
+		repository.WithParent("companyId"), repository.WithKeys("COMPANY#{companyId}", "STOCK#{sku}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := "01a212d4-0000-7000-8000-00000000000a", "01a212d4-0000-7000-8000-00000000000b"
+	if err := stock.BatchPut(ctx, []*revStock{{SKU: "X1", CompanyID: a, Count: 1}, {SKU: "X1", CompanyID: b, Count: 2}}); err != nil {
+		t.Fatalf("BatchPut(X1 of a, X1 of b) = %v; want nil", err)
+	}
+	for parent, want := range map[string]int{a: 1, b: 2} {
+		got, err := stock.In(parent).Get(ctx, "X1", repository.ConsistentRead())
+		if err != nil || got.Count != want {
+			t.Errorf("In(%s).Get(X1) = %+v, %v; want count %d", parent, got, err, want)
+		}
+	}
+}

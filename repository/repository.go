@@ -59,7 +59,8 @@ type Repository[T any] struct {
 // under that parent, and its Create and Put set an empty parent field to it
 // (and refuse an item of another parent). The repositories share everything
 // else; In is cheap. On a model without a parent, or with an empty parent,
-// the returned repository's calls fail before any request.
+// the returned repository's calls that address an item (by id, or Create
+// and Put) fail before any request; Query, Page and Scan ignore the parent.
 func (r *Repository[T]) In(parent string) *Repository[T] {
 	c := *r
 	c.parent, c.scoped, c.scopeErr = parent, true, nil
@@ -234,7 +235,9 @@ func (r *Repository[T]) Table() index.Table { return r.table }
 // related repositories and sending transactions of their writes.
 func (r *Repository[T]) Client() Client { return r.client }
 
-// Key returns the table key of the item whose id is id, or an [*IDError].
+// Key returns the table key of the item whose id is id, or an [*IDError];
+// on a model declared [WithParent], call it on [Repository.In], else it
+// returns [ErrParentRequired].
 func (r *Repository[T]) Key(id string) (map[string]types.AttributeValue, error) {
 	return r.keyOf(id)
 }
@@ -252,6 +255,10 @@ func (r *Repository[T]) setID(item *T, id string) {
 // derived attributes; then checks bounds and size. It never sends anything.
 // It returns the item and its key.
 func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.AttributeValue, map[string]types.AttributeValue, error) {
+	if r.scoped && r.scopeErr == nil && r.parentOf(item) == "" {
+		// The hooks see the parent In bound the repository to.
+		reflect.ValueOf(item).Elem().FieldByIndex(r.parentPath).SetString(r.parent)
+	}
 	if p, ok := any(item).(Precomputer); ok {
 		if err := p.Precompute(); err != nil {
 			return nil, nil, fmt.Errorf("repository: precompute: %w", err)

@@ -50,6 +50,10 @@ func (r *Repository[T]) scanInput(c call) (*dynamodb.ScanInput, error) {
 	} else if prefix, _, _ := strings.Cut(string(r.sk), "{"); prefix != "" {
 		conds = append(conds, expression.BeginsWith(expression.NameNoDotSplit(r.table.SortKey.Name), prefix))
 	}
+	if r.s.parentAttr != "" {
+		// A child's key may not tell it from its parent's item.
+		conds = append(conds, expression.AttributeExists(expression.NameNoDotSplit(r.s.parentAttr)))
+	}
 	if c.filter != nil {
 		conds = append(conds, *c.filter)
 	}

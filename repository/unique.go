@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tablestakes/tablestakes/index"
 )
 
 // Attributes of a unique guard item.
@@ -24,8 +26,17 @@ const (
 // initUnique checks the unique attributes at New and names the entity.
 func (r *Repository[T]) initUnique(rt reflect.Type) error {
 	prefix, _, _ := strings.Cut(string(r.pk), "{")
-	if sk, _, _ := strings.Cut(string(r.sk), "{"); r.s.parentAttr != "" && sk != "" {
-		prefix = sk // children share their parent's partition prefix
+	if p := r.s.parentAttr; p != "" {
+		// A child's key prefix next to the parent is the parent's, which
+		// names the parent's guards: name the child by its template
+		// without the parent, or by its type.
+		prefix = ""
+		for _, t := range []index.Template{r.pk, r.sk} {
+			if f, _ := t.Fields(); t != "" && !slices.Contains(f, p) {
+				prefix, _, _ = strings.Cut(string(t), "{")
+				break
+			}
+		}
 	}
 	r.entity = strings.Trim(prefix, "#")
 	if r.entity == "" {

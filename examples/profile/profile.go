@@ -37,6 +37,11 @@ type Company struct {
 	Version      int64  `dynamodbav:"version" json:"version"`
 }
 
+// createdAtLayout formats createdAt, ByIndustry's sort key, at a fixed
+// width: RFC3339Nano drops trailing zeros, and "…00.5Z" sorts after
+// "…00.55Z".
+const createdAtLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
 // ByIndustry lists an industry's companies, newest first, from a narrow
 // index projection (principles 8 and 10).
 var ByIndustry = index.AccessPattern{
@@ -141,7 +146,7 @@ func (h *api) create(w http.ResponseWriter, r *http.Request) {
 	}
 	c := Company{
 		Name: in.Name, Industry: in.Industry, Registration: in.Registration, Employees: in.Employees,
-		CreatedAt: h.s.now().UTC().Format(time.RFC3339Nano),
+		CreatedAt: h.s.now().UTC().Format(createdAtLayout),
 	}
 	if err := h.s.companies.Create(r.Context(), &c); err != nil {
 		h.fail(w, r, err)

@@ -153,9 +153,11 @@ func (s *Service) HandleS3Event(ctx context.Context, ev events.S3Event) error {
 }
 
 // reportID returns the id of the report an S3 notification announces: a
-// version 7 UUID whose time is the event's, so reports sort by upload time,
-// and whose other bits are a hash of the bucket, key and sequencer instead of
-// random ones, so the same notification always yields the same id.
+// version 7 UUID whose time is the event's, to the millisecond and, in the
+// 12 bits RFC 9562 (6.2, method 3) allows, its fraction, so reports sort by
+// upload time, and whose other bits are a hash of the bucket, key and
+// sequencer instead of random ones, so the same notification always yields
+// the same id. Uploads within one 244ns step sort by the hash.
 func reportID(rec events.S3EventRecord) string {
 	h := sha256.Sum256([]byte(rec.S3.Bucket.Name + "/" + rec.S3.Object.Key + "#" + rec.S3.Object.Sequencer))
 	var u uuid.UUID
@@ -163,17 +165,26 @@ func reportID(rec events.S3EventRecord) string {
 	for i := range 6 {
 		u[i] = byte(ms >> (8 * (5 - i)))
 	}
-	copy(u[6:], h[:10])
-	u[6] = u[6]&0x0f | 0x70 // version 7
+	frac := uint64(rec.EventTime.Nanosecond()%1e6) << 12 / 1e6
+	u[6] = 0x70 | byte(frac>>8) // version 7
+	u[7] = byte(frac)
+	copy(u[8:], h[:8])
 	u[8] = u[8]&0x3f | 0x80 // RFC 9562 variant
 	return u.String()
 }
 
 func (s *Service) record(ctx context.Context, rec events.S3EventRecord) error {
-	bucket, key := rec.S3.Bucket.Name, rec.S3.Object.Key
+	// S3 notifications carry the key URL-encoded ("Q1+report.pdf").
+	bucket, key := rec.S3.Bucket.Name, rec.S3.Object.URLDecodedKey
+	if key == "" {
+		key = rec.S3.Object.Key // an event built in Go, not decoded from JSON
+	}
 	company, _, ok := strings.Cut(strings.TrimPrefix(key, "reports/"), "/")
 	if !strings.HasPrefix(key, "reports/") || !ok {
 		return nil // not a report
+	}
+	if _, err := s.stats.Key(company); err != nil {
+		return nil // not a company's report: it would fail on every delivery
 	}
 	head, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 	if err != nil {
@@ -277,10 +288,9 @@ func (s *Service) ReceiveUploads(ctx context.Context, client tssync.SQSClient, q
 		for i, m := range out.Messages {
 			var ev events.S3Event
 			if err := json.Unmarshal([]byte(aws.ToString(m.Body)), &ev); err != nil {
-				logger.ErrorContext(ctx, "statistics: not an S3 notification", "error", err)
-				continue
-			}
-			if err := s.HandleS3Event(ctx, ev); err != nil {
+				// It would fail on every delivery: drop it.
+				logger.ErrorContext(ctx, "statistics: not an S3 notification; dropped", "error", err)
+			} else if err := s.HandleS3Event(ctx, ev); err != nil {
 				logger.WarnContext(ctx, "statistics: upload not recorded yet; it will be delivered again", "error", err)
 				continue
 			}
