@@ -124,7 +124,13 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 
 	loopCtx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	reader := tssync.NewStreamReader(env.Streams, streamARN,
+	// The publisher keeps its stream position in the profile service's own
+	// table, so a restarted profile service resumes where it stopped.
+	checkpoints, err := tssync.NewTableCheckpoints(env.DB, profileTable)
+	if err != nil {
+		return d, err
+	}
+	reader := tssync.NewStreamReader(env.Streams, streamARN, tssync.WithCheckpoints(checkpoints),
 		tssync.WithPollInterval(100*time.Millisecond), tssync.WithReaderLogger(logger))
 	publisher := profile.NewPublisher(env.SNS, aws.ToString(topic.TopicArn), tssync.WithPublisherLogger(logger))
 	d.loop(func() error { return publisher.PublishStream(loopCtx, reader) })
