@@ -23,8 +23,8 @@ type Checkpoints interface {
 	Save(ctx context.Context, streamARN, shardID, sequence string) error
 }
 
-// TableCheckpoints keeps checkpoints as items of a DynamoDB table, such as
-// the service's own table: one small item per shard, keyed
+// TableCheckpoints keeps checkpoints as items of a DynamoDB table (not the
+// one whose stream is read): one small item per shard, keyed
 // "SYNC-CHECKPOINT#<stream ARN>#<shard id>" (and "SYNC-CHECKPOINT" in the
 // sort key, if the table has one). A save never moves a checkpoint back,
 // so two readers of one stream cannot undo each other's progress.
@@ -56,6 +56,9 @@ func NewTableCheckpoints(client repository.Client, table index.Table) (*TableChe
 	}
 	return &TableCheckpoints{repo: repo}, nil
 }
+
+// TableName returns the name of the table the checkpoints are kept in.
+func (c *TableCheckpoints) TableName() string { return c.repo.Table().Name }
 
 func shardKey(streamARN, shardID string) string { return streamARN + "#" + shardID }
 

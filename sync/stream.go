@@ -84,7 +84,10 @@ func WithPollInterval(d time.Duration) ReaderOption {
 // over the stream's last 24 hours again ([FromTrimHorizon]) or skipping what
 // came while it was down ([FromLatest]). A position that cannot be saved is
 // logged and saved with the next batch: at worst a batch is handed over
-// twice after a restart, which subscribers make harmless.
+// twice after a restart, which subscribers make harmless. Keep checkpoints
+// in another table than the one whose stream is read: each save there would
+// be a stream record itself, and the reader would never stop writing
+// ([TableCheckpoints] in that table is refused by Read).
 func WithCheckpoints(c Checkpoints) ReaderOption {
 	return func(r *StreamReader) { r.saved = c }
 }
@@ -120,6 +123,11 @@ func NewStreamReader(client StreamsClient, streamARN string, opts ...ReaderOptio
 // A record that is not a change ([ErrRecord]; DynamoDB does not write such
 // records) stops Read the same way, every time: nothing is skipped silently.
 func (r *StreamReader) Read(ctx context.Context, handle func(context.Context, []Change) error) error {
+	if t, ok := r.saved.(interface{ TableName() string }); ok && t.TableName() == r.table && r.table != "" {
+		// Each save would be a record of the stream it saves the position
+		// of: the reader would never stop writing.
+		return fmt.Errorf("sync: checkpoints of the stream of %s cannot be kept in %s itself", r.table, r.table)
+	}
 	failures := 0
 	for {
 		if err := ctx.Err(); err != nil {

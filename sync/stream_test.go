@@ -496,3 +496,15 @@ func TestStreamReaderCheckpoints(t *testing.T) {
 	require.NoError(t, err)
 	require.Empty(t, none)
 }
+
+// TestStreamReaderRefusesCheckpointsInItsOwnTable: saving positions in the
+// table whose stream is read would write a record per batch, forever.
+func TestStreamReaderRefusesCheckpointsInItsOwnTable(t *testing.T) {
+	t.Parallel()
+	db, table, arn := streamTable(t)
+	cps, err := tssync.NewTableCheckpoints(db, index.Table{Name: table, PartitionKey: index.S("pk")})
+	require.NoError(t, err)
+	r := tssync.NewStreamReader(ddbtest.Streams(t), arn, tssync.WithCheckpoints(cps))
+	err = r.Read(t.Context(), func(context.Context, []tssync.Change) error { return nil })
+	require.ErrorContains(t, err, "cannot be kept in "+table+" itself")
+}

@@ -54,7 +54,10 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 	// Each service's own table, created from its declaration and checked.
 	profileTable := profile.Table(env.Prefix + "-companies")
 	statsTable := statistics.Table(env.Prefix + "-statistics")
-	for _, t := range []index.Table{profileTable, statsTable} {
+	// The publisher's stream positions: a table of their own, since
+	// writes to the companies table are records of its stream.
+	checkpointTable := index.Table{Name: env.Prefix + "-companies-stream", PartitionKey: index.S("pk")}
+	for _, t := range []index.Table{profileTable, statsTable, checkpointTable} {
 		if err := index.Create(ctx, env.DB, t); err != nil {
 			return d, err
 		}
@@ -124,9 +127,9 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 
 	loopCtx, cancel := context.WithCancel(context.Background())
 	d.cancel = cancel
-	// The publisher keeps its stream position in the profile service's own
-	// table, so a restarted profile service resumes where it stopped.
-	checkpoints, err := tssync.NewTableCheckpoints(env.DB, profileTable)
+	// The publisher keeps its stream positions, so a restarted profile
+	// service resumes where it stopped.
+	checkpoints, err := tssync.NewTableCheckpoints(env.DB, checkpointTable)
 	if err != nil {
 		return d, err
 	}
