@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -145,12 +146,18 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 }
 
 // queue creates an SQS queue, returning its URL and ARN. A message that
-// fails is delivered again after a second.
+// fails is delivered again after a second; after five failures it moves to
+// the queue's dead-letter queue, name-dlq, for someone to look at.
 func (d *deployment) queue(ctx context.Context, name string) (url, arn string, err error) {
-	q, err := d.env.SQS.CreateQueue(ctx, &sqs.CreateQueueInput{
-		QueueName:  aws.String(name),
-		Attributes: map[string]string{string(sqstypes.QueueAttributeNameVisibilityTimeout): "1"},
-	})
+	attrs := map[string]string{string(sqstypes.QueueAttributeNameVisibilityTimeout): "1"}
+	if !strings.HasSuffix(name, "-dlq") {
+		_, dlq, err := d.queue(ctx, name+"-dlq")
+		if err != nil {
+			return "", "", err
+		}
+		attrs[string(sqstypes.QueueAttributeNameRedrivePolicy)] = fmt.Sprintf(`{"deadLetterTargetArn":%q,"maxReceiveCount":"5"}`, dlq)
+	}
+	q, err := d.env.SQS.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
 	if err != nil {
 		return "", "", err
 	}
@@ -158,13 +165,13 @@ func (d *deployment) queue(ctx context.Context, name string) (url, arn string, e
 		_, err := d.env.SQS.DeleteQueue(ctx, &sqs.DeleteQueueInput{QueueUrl: q.QueueUrl})
 		return err
 	})
-	attrs, err := d.env.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
+	got, err := d.env.SQS.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{
 		QueueUrl: q.QueueUrl, AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn},
 	})
 	if err != nil {
 		return "", "", err
 	}
-	return aws.ToString(q.QueueUrl), attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
+	return aws.ToString(q.QueueUrl), got.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
 
 // serve starts h on a loopback port and returns its base URL.
