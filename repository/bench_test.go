@@ -495,6 +495,7 @@ func BenchmarkGet(b *testing.B) {
 			}
 		}
 	})
+	b.Run("impl=guregu", func(b *testing.B) { benchGuregu(b, "Get") })
 }
 
 func BenchmarkPut(b *testing.B) {
@@ -517,6 +518,7 @@ func BenchmarkPut(b *testing.B) {
 			}
 		}
 	})
+	b.Run("impl=guregu", func(b *testing.B) { benchGuregu(b, "Put") })
 }
 
 func BenchmarkCreate(b *testing.B) {
@@ -541,6 +543,7 @@ func BenchmarkCreate(b *testing.B) {
 			}
 		}
 	})
+	b.Run("impl=guregu", func(b *testing.B) { benchGuregu(b, "Create") })
 }
 
 func BenchmarkQuery(b *testing.B) {
@@ -574,6 +577,7 @@ func BenchmarkQuery(b *testing.B) {
 			}
 		}
 	})
+	b.Run("impl=guregu", func(b *testing.B) { benchGuregu(b, "Query") })
 }
 
 // BenchmarkPage reads the first page (the stub's 25 items, no next page).
