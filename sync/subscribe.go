@@ -126,8 +126,11 @@ type receive struct {
 }
 
 // WithWaitTime sets the long-poll wait of each ReceiveMessage call, in
-// seconds (default 20, the most SQS allows).
-func WithWaitTime(seconds int32) ReceiveOption { return func(r *receive) { r.wait = seconds } }
+// whole seconds from 0 to 20 (default 20, the most SQS allows). A shorter
+// wait makes Receive notice a canceled context sooner.
+func WithWaitTime(d time.Duration) ReceiveOption {
+	return func(r *receive) { r.wait = int32(min(max(d.Round(time.Second)/time.Second, 0), 20)) }
+}
 
 // WithMaxMessages sets how many messages one ReceiveMessage call may return
 // (1 to 10, default 10).

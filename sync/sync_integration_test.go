@@ -123,7 +123,7 @@ func TestStreamToCopies(t *testing.T) {
 	reader := tssync.NewStreamReader(ddbtest.Streams(t), f.streamARN, tssync.WithPollInterval(50*time.Millisecond))
 	go func() { pubDone <- pub.PublishStream(ctx, reader) }()
 	sub := tssync.NewSubscriber(f.copier())
-	go func() { subDone <- sub.Receive(ctx, ddbtest.SQS(t), queue, tssync.WithWaitTime(1)) }()
+	go func() { subDone <- sub.Receive(ctx, ddbtest.SQS(t), queue, tssync.WithWaitTime(time.Second)) }()
 	t.Cleanup(func() {
 		cancel()
 		for _, ch := range []chan error{pubDone, subDone} {
