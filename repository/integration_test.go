@@ -940,3 +940,53 @@ func TestConsumedCapacity(t *testing.T) {
 		t.Errorf("capacity hook called %d times; want 3", len(hooked))
 	}
 }
+
+// itLabelled has a string set and a map, both bounded.
+type itLabelled struct {
+	ID     string            `dynamodbav:"id"`
+	Labels []string          `dynamodbav:"labels,stringset,omitempty"`
+	Attrs  map[string]string `dynamodbav:"attrs,omitempty"`
+}
+
+// TestSetsAndBoundedMaps adds to and deletes from a string set without a
+// read, and bounds sets and maps as it bounds lists.
+func TestSetsAndBoundedMaps(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	companies, cc := itRepo(t)
+	repo, err := repository.New[itLabelled](cc, companies.Table(), repository.WithKeys("LABELLED#{id}", "L"),
+		repository.WithBound("labels", 3), repository.WithBound("attrs", 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	item := itLabelled{Labels: []string{"a"}, Attrs: map[string]string{"k": "v"}}
+	if err := repo.Create(ctx, &item); err != nil {
+		t.Fatal(err)
+	}
+	got, err := repo.Update(ctx, item.ID, repository.Add("labels", &types.AttributeValueMemberSS{Value: []string{"b", "c"}}))
+	if err != nil {
+		t.Fatalf("Add to set: %v", err)
+	}
+	if slices.Sort(got.Labels); !slices.Equal(got.Labels, []string{"a", "b", "c"}) {
+		t.Errorf("labels after Add = %v; want a b c", got.Labels)
+	}
+	got, err = repo.Update(ctx, item.ID, repository.Changes{}.DeleteFromSet("labels", &types.AttributeValueMemberSS{Value: []string{"a", "c"}}))
+	if err != nil {
+		t.Fatalf("DeleteFromSet: %v", err)
+	}
+	if !slices.Equal(got.Labels, []string{"b"}) {
+		t.Errorf("labels after DeleteFromSet = %v; want b", got.Labels)
+	}
+	for name, ch := range map[string]repository.Changes{
+		"set": repository.Set("labels", &types.AttributeValueMemberSS{Value: []string{"1", "2", "3", "4"}}),
+		"map": repository.Set("attrs", map[string]string{"a": "1", "b": "2", "c": "3"}),
+	} {
+		var ge *repository.GrowthError
+		if _, err := repo.Update(ctx, item.ID, ch); !errors.As(err, &ge) {
+			t.Errorf("%s over its bound = %v; want *GrowthError", name, err)
+		}
+	}
+	if err := repo.Create(ctx, &itLabelled{Attrs: map[string]string{"a": "1", "b": "2", "c": "3"}}); !errors.Is(err, repository.ErrCollectionTooLarge) {
+		t.Errorf("Create with a map over its bound = %v; want ErrCollectionTooLarge", err)
+	}
+}

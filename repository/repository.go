@@ -310,13 +310,45 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 	return out, key, nil
 }
 
+// encodeValue encodes one attribute value as the expression builder does:
+// a types.AttributeValue given as a value (an update's Set("tags",
+// &types.AttributeValueMemberSS{...}), say) is taken as it is; anything else
+// goes through the attributevalue encoder.
+func (r *Repository[T]) encodeValue(v any) (types.AttributeValue, error) {
+	switch v := v.(type) {
+	case types.AttributeValue:
+		return v, nil
+	case types.AttributeValueMemberS:
+		return &v, nil
+	case types.AttributeValueMemberN:
+		return &v, nil
+	case types.AttributeValueMemberB:
+		return &v, nil
+	case types.AttributeValueMemberSS:
+		return &v, nil
+	case types.AttributeValueMemberNS:
+		return &v, nil
+	case types.AttributeValueMemberBS:
+		return &v, nil
+	case types.AttributeValueMemberM:
+		return &v, nil
+	case types.AttributeValueMemberL:
+		return &v, nil
+	case types.AttributeValueMemberNULL:
+		return &v, nil
+	case types.AttributeValueMemberBOOL:
+		return &v, nil
+	}
+	return r.enc.Encode(v)
+}
+
 func (r *Repository[T]) setDerived(out map[string]types.AttributeValue, d derivation[T], item *T) error {
 	v := d.fn(item)
 	if v == nil {
 		delete(out, d.attr)
 		return nil
 	}
-	av, err := r.enc.Encode(v)
+	av, err := r.encodeValue(v)
 	if err != nil {
 		return fmt.Errorf("repository: encode derived attribute %q: %w", d.attr, err)
 	}

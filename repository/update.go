@@ -177,7 +177,7 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 				return nil, err
 			}
 			if slices.Contains(r.indexAttrs, ch.name) {
-				if av, err := r.enc.Encode(ch.value); err == nil && emptyKey(av) {
+				if av, err := r.encodeValue(ch.value); err == nil && emptyKey(av) {
 					// An empty index key is refused by DynamoDB: leave
 					// the item out of the sparse index instead.
 					u = u.Remove(name)
@@ -247,7 +247,7 @@ func (r *Repository[T]) checkBound(attr string, v any) error {
 	if !ok {
 		return nil
 	}
-	av, err := r.enc.Encode(v)
+	av, err := r.encodeValue(v)
 	if err != nil {
 		return fmt.Errorf("repository: encode %q: %w", attr, err)
 	}
@@ -289,7 +289,7 @@ func (r *Repository[T]) updateDerived(u expression.UpdateBuilder, id string, tou
 			}
 			if ch.kind == chSet {
 				if _, done := partial[in]; !done {
-					av, err := r.enc.Encode(ch.value)
+					av, err := r.encodeValue(ch.value)
 					if err != nil {
 						return nil, false, fmt.Errorf("repository: encode %q: %w", in, err)
 					}
@@ -357,7 +357,7 @@ func (r *Repository[T]) updateGuards(ctx context.Context, w *Write, id string, t
 		}
 		switch ch.kind {
 		case chSet:
-			av, err := r.enc.Encode(ch.value)
+			av, err := r.encodeValue(ch.value)
 			if err != nil {
 				return fmt.Errorf("repository: encode %q: %w", u, err)
 			}

@@ -264,7 +264,7 @@ func (cp *Copier[T]) changes(c Change) (repository.Changes, bool) {
 	for _, src := range srcs {
 		dst := cp.Attributes[src]
 		if v, ok := c.New[src]; ok {
-			out = out.Set(dst, raw{v})
+			out = out.Set(dst, v)
 			touched = touched || c.Changed(src)
 			continue
 		}
@@ -275,9 +275,3 @@ func (cp *Copier[T]) changes(c Change) (repository.Changes, bool) {
 	}
 	return out, touched
 }
-
-// raw passes an attribute value through the expression builder unchanged.
-type raw struct{ av types.AttributeValue }
-
-// MarshalDynamoDBAttributeValue returns the value as it is.
-func (r raw) MarshalDynamoDBAttributeValue() (types.AttributeValue, error) { return r.av, nil }

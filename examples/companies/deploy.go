@@ -139,7 +139,9 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 	publisher := profile.NewPublisher(env.SNS, aws.ToString(topic.TopicArn), tssync.WithPublisherLogger(logger))
 	d.loop(func() error { return publisher.PublishStream(loopCtx, reader) })
 	subscriber := stats.Subscriber(logger)
-	d.loop(func() error { return subscriber.Receive(loopCtx, env.SQS, changesQueue, tssync.WithWaitTime(time.Second)) })
+	d.loop(func() error {
+		return subscriber.Receive(loopCtx, env.SQS, changesQueue, tssync.WithWaitTime(time.Second))
+	})
 	d.loop(func() error { return stats.ReceiveUploads(loopCtx, env.SQS, d.uploadsQueue, logger) })
 	fmt.Fprintf(out, "profile service on %s, statistics service on %s\n", d.profileURL, d.statsURL)
 	return d, nil
