@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
@@ -378,4 +379,40 @@ func TestTransactionRefusedBeforeSending(t *testing.T) {
 	if got.Count != 0 {
 		t.Errorf("count = %d; want 0", got.Count)
 	}
+}
+
+// TestMutateOptions: the attempt bound and backoff apply to conflicts, and
+// call options reach the reads and writes.
+func TestMutateOptions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	repo := newAccounts(t, ddbtest.DynamoDB(t))
+	a := Account{Name: "m"}
+	require.NoError(t, repo.Create(ctx, &a), "Create")
+
+	// fn races a counter on its first runs: each of its writes then conflicts.
+	racing := func(races int) func(*Account) error {
+		n := 0
+		return func(acc *Account) error {
+			if n++; n <= races {
+				if _, err := conditional.Add(ctx, repo, acc.ID, "count", 1); err != nil {
+					return err
+				}
+			}
+			acc.Name += "!"
+			return nil
+		}
+	}
+	_, err := conditional.Mutate(ctx, repo, a.ID, racing(1), conditional.MaxAttempts(1))
+	require.ErrorIs(t, err, conditional.ErrVersionConflict, "one attempt, lost")
+
+	var capacity repository.Capacity
+	got, err := conditional.Mutate(ctx, repo, a.ID, racing(2),
+		conditional.MaxAttempts(3), conditional.Backoff(time.Millisecond, 2*time.Millisecond),
+		conditional.WithCallOptions(repository.ReportCapacity(&capacity)))
+	require.NoError(t, err, "the third attempt wins")
+	require.Equal(t, "m!", got.Name, "fn ran on the current item each time")
+	require.Equal(t, 3, got.Count)
+	require.Equal(t, "PutItem", capacity.Operation, "call options reach the write")
+	require.Positive(t, capacity.Units)
 }
