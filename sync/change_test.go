@@ -90,6 +90,9 @@ func TestParseMessage(t *testing.T) {
 		{name: "another format", body: `{"format":"orders/v2","id":1}`, foreign: true, bad: true},
 		{name: "plain JSON", body: `{"hello":"world"}`, foreign: true, bad: true},
 		{name: "not JSON", body: `hello`, bad: true},
+		{name: "an object message", body: `{"type":"order.created","message":{"id":1}}`, foreign: true, bad: true},
+		{name: "a number format", body: `{"format":2}`, foreign: true, bad: true},
+		{name: "a JSON array", body: `[1,2]`, foreign: true, bad: true},
 		{name: "bad event", body: `{"format":"` + tssync.Format + `","event":"TRUNCATE","keys":{}}`, bad: true},
 		{name: "bad image", body: `{"format":"` + tssync.Format + `","event":"INSERT","keys":{"pk":{"Q":"x"}}}`, bad: true},
 	} {

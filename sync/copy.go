@@ -16,6 +16,10 @@ import (
 	"github.com/tablestakes/tablestakes/repository"
 )
 
+// maxCreates is how many times [Copier.Apply] creates a copy that keeps
+// being deleted before the change is applied to it.
+const maxCreates = 3
+
 // DefaultMarker is the attribute a [Copier] records the last applied
 // change's order in when its Marker is empty.
 const DefaultMarker = "syncOrder"
@@ -30,7 +34,9 @@ const DefaultMarker = "syncOrder"
 // removing it when the owner removed it) and recording the change's
 // [Change.Order] in Marker, all in one conditional UpdateItem that applies
 // only when the item's marker is older. A duplicate or a change delivered
-// after a later one is thereby skipped (principle 6). Derived attributes of
+// after a later one is thereby skipped (principle 6); any other failed
+// condition (a unique value of the target taken) is returned, so the change
+// is delivered again, never dropped. Derived attributes of
 // the target ([repository.Derive]) are recomputed in the same request. A
 // versioned target's version is incremented, so its read-modify-write
 // writers notice the change.
@@ -161,9 +167,17 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 		case err == nil:
 			return nil
 		case errors.Is(err, repository.ErrNotFound):
-			if cp.Create == nil || attempt > 0 {
+			if cp.Create == nil {
 				return nil
 			}
+			if attempt >= maxCreates {
+				return fmt.Errorf("sync: create the copy of %s %s: deleted %d times before change %s could be applied",
+					c.Table, id, attempt, c.EventID)
+			}
+			// Also after a create: the copy can be deleted before the
+			// change is applied to it, by a late Remove of an earlier
+			// owner item with the same id. The tombstone check lets it be
+			// created again only if c came after that Remove.
 			item, err := cp.Create(ctx, c)
 			if err != nil {
 				return fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
@@ -179,9 +193,12 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 				return nil // the owner item was removed after this change
 			}
 			// Created, here or concurrently: apply the change to it.
-		case errors.Is(err, repository.ErrConditionFailed):
+		case errors.Is(err, repository.ErrConditionFailed) && holdsLater(err, marker, order):
 			return nil // this change, or a later one, is applied already
 		default:
+			// Another condition failed: a unique value of the target
+			// taken, or changed since it was read. The change is not
+			// applied; returning the error has it delivered again.
 			return err
 		}
 	}
@@ -209,10 +226,27 @@ func (cp *Copier[T]) remove(ctx context.Context, id, marker, order string, newer
 		return err
 	}
 	err = repository.Transact(ctx, cp.Repo.Client(), []*repository.Write{del, put})
-	if errors.Is(err, repository.ErrConditionFailed) {
-		return nil // a later change holds the copy, or a later Remove was applied
+	var txErr *repository.TxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &txErr) && txErr.Index == 1 && errors.Is(err, repository.ErrConditionFailed):
+		return nil // this Remove, or a later one, was applied
+	case errors.Is(err, repository.ErrConditionFailed) && holdsLater(err, marker, order):
+		return nil // a later change holds the copy
 	}
-	return err
+	return err // e.g. a unique value of the copy changed since PlanDelete read it
+}
+
+// holdsLater reports whether err, a failed condition, carries an item whose
+// marker holds order or a later one: only then is a change skipped.
+func holdsLater(err error, marker, order string) bool {
+	var ce *repository.ConditionError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	m, ok := ce.Item[marker].(*types.AttributeValueMemberS)
+	return ok && m.Value >= order
 }
 
 // create creates item as the copy, unless a tombstone says the owner item

@@ -216,8 +216,30 @@ func (r *StreamReader) list(ctx context.Context) error {
 			break
 		}
 	}
+	if r.listed.IsZero() {
+		r.resumeChildren()
+	}
 	r.listed = time.Now()
 	return nil
+}
+
+// resumeChildren makes the shards of the first listing that descend from a
+// shard with a checkpoint start at their oldest record, whatever the reader
+// was told: they were born after that position, while no reader ran, so
+// everything in them is yet to be handed over.
+func (r *StreamReader) resumeChildren() {
+	for changed := true; changed; {
+		changed = false
+		for _, id := range r.order {
+			s := r.shards[id]
+			if s.last != "" || s.from == streamtypes.ShardIteratorTypeTrimHorizon {
+				continue
+			}
+			if p, ok := r.shards[s.parent]; ok && (p.last != "" || p.from == streamtypes.ShardIteratorTypeTrimHorizon) {
+				s.from, changed = streamtypes.ShardIteratorTypeTrimHorizon, true
+			}
+		}
+	}
 }
 
 // round reads each readable shard once; got reports whether any had records.
@@ -260,6 +282,14 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 			var gone *streamtypes.ResourceNotFoundException
 			if errors.As(err, &gone) {
 				s.done = true // the shard has aged out of the stream
+				return 0, nil
+			}
+			var trimmed *streamtypes.TrimmedDataAccessException
+			if errors.As(err, &trimmed) && in.SequenceNumber != nil {
+				// The position (a checkpoint older than 24 hours) has aged
+				// out: read what the shard still holds.
+				r.logger.WarnContext(ctx, "sync: stream records aged out before they were read", "shard", id, "after", s.last)
+				s.last, s.failed, s.started = "", "", true
 				return 0, nil
 			}
 			return 0, fmt.Errorf("sync: shard iterator for %s: %w", id, err)

@@ -508,3 +508,144 @@ func TestStreamReaderRefusesCheckpointsInItsOwnTable(t *testing.T) {
 	err = r.Read(t.Context(), func(context.Context, []tssync.Change) error { return nil })
 	require.ErrorContains(t, err, "cannot be kept in "+table+" itself")
 }
+
+// fakeShard is one shard of a fakeStream: its records' sequence numbers,
+// oldest first, and whether it is closed.
+type fakeShard struct {
+	id, parent string
+	seqs       []string
+	closed     bool
+	trimmed    string // sequence numbers below this one have aged out
+}
+
+// fakeStream is a StreamsClient over fixed shards, for the cases DynamoDB
+// Local cannot show in a test's time: split shards and records aged out.
+// Iterators are "shard index:record index".
+type fakeStream struct {
+	shards []fakeShard
+	asked  []string // "shard TYPE sequence" for each GetShardIterator
+}
+
+func (f *fakeStream) DescribeStream(context.Context, *dynamodbstreams.DescribeStreamInput, ...func(*dynamodbstreams.Options)) (*dynamodbstreams.DescribeStreamOutput, error) {
+	var shards []streamtypes.Shard
+	for _, s := range f.shards {
+		sh := streamtypes.Shard{ShardId: aws.String(s.id)}
+		if s.parent != "" {
+			sh.ParentShardId = aws.String(s.parent)
+		}
+		shards = append(shards, sh)
+	}
+	return &dynamodbstreams.DescribeStreamOutput{StreamDescription: &streamtypes.StreamDescription{Shards: shards}}, nil
+}
+
+func (f *fakeStream) GetShardIterator(_ context.Context, in *dynamodbstreams.GetShardIteratorInput, _ ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetShardIteratorOutput, error) {
+	f.asked = append(f.asked, fmt.Sprintf("%s %s %s", aws.ToString(in.ShardId), in.ShardIteratorType, aws.ToString(in.SequenceNumber)))
+	for si, s := range f.shards {
+		if s.id != aws.ToString(in.ShardId) {
+			continue
+		}
+		seq := aws.ToString(in.SequenceNumber)
+		if seq != "" && s.trimmed != "" && seqLess(seq, s.trimmed) {
+			return nil, &streamtypes.TrimmedDataAccessException{Message: aws.String("sequence number " + seq + " is past the trim horizon")}
+		}
+		pos := 0
+		switch in.ShardIteratorType {
+		case streamtypes.ShardIteratorTypeLatest:
+			pos = len(s.seqs)
+		case streamtypes.ShardIteratorTypeAfterSequenceNumber:
+			pos = slices.Index(s.seqs, seq) + 1
+		case streamtypes.ShardIteratorTypeAtSequenceNumber:
+			pos = slices.Index(s.seqs, seq)
+		}
+		return &dynamodbstreams.GetShardIteratorOutput{ShardIterator: aws.String(fmt.Sprintf("%d:%d", si, pos))}, nil
+	}
+	return nil, &streamtypes.ResourceNotFoundException{Message: aws.String("no shard " + aws.ToString(in.ShardId))}
+}
+
+func (f *fakeStream) GetRecords(_ context.Context, in *dynamodbstreams.GetRecordsInput, _ ...func(*dynamodbstreams.Options)) (*dynamodbstreams.GetRecordsOutput, error) {
+	var si, pos int
+	if _, err := fmt.Sscanf(aws.ToString(in.ShardIterator), "%d:%d", &si, &pos); err != nil {
+		return nil, err
+	}
+	s := f.shards[si]
+	out := &dynamodbstreams.GetRecordsOutput{}
+	for _, seq := range s.seqs[pos:] {
+		out.Records = append(out.Records, streamtypes.Record{
+			EventID: aws.String(s.id + "/" + seq), EventName: streamtypes.OperationTypeInsert,
+			Dynamodb: &streamtypes.StreamRecord{
+				SequenceNumber: aws.String(seq),
+				Keys:           map[string]streamtypes.AttributeValue{"pk": &streamtypes.AttributeValueMemberS{Value: seq}},
+			},
+		})
+	}
+	if !s.closed {
+		out.NextShardIterator = aws.String(fmt.Sprintf("%d:%d", si, len(s.seqs)))
+	}
+	return out, nil
+}
+
+// memCheckpoints keeps checkpoints in memory.
+type memCheckpoints struct {
+	mu    sync.Mutex
+	saved map[string]string
+}
+
+func (m *memCheckpoints) Load(_ context.Context, _, shard string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.saved[shard], nil
+}
+
+func (m *memCheckpoints) Save(_ context.Context, _, shard, seq string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.saved[shard] = seq
+	return nil
+}
+
+// readFor reads r for d and returns the pks handed over and Read's error.
+func readFor(r *tssync.StreamReader, d time.Duration) ([]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var got []string
+	err := r.Read(ctx, func(_ context.Context, cs []tssync.Change) error {
+		for _, c := range cs {
+			got = append(got, pkOf(c))
+		}
+		return nil
+	})
+	return got, err
+}
+
+const fakeARN = "arn:aws:dynamodb:us-east-1:1:table/t/stream/x"
+
+// TestStreamReaderResumesIntoChildShards: a FromLatest reader restarted with
+// checkpoints after its shard was split reads the children from their start:
+// every record in them came after its checkpoint.
+func TestStreamReaderResumesIntoChildShards(t *testing.T) {
+	t.Parallel()
+	f := &fakeStream{shards: []fakeShard{
+		{id: "parent", seqs: []string{"100", "200"}, closed: true},
+		{id: "child", parent: "parent", seqs: []string{"300", "400"}, closed: true},
+		{id: "grandchild", parent: "child", seqs: []string{"500"}},
+	}}
+	cps := &memCheckpoints{saved: map[string]string{"parent": "100"}}
+	r := tssync.NewStreamReader(f, fakeARN, tssync.FromLatest(), tssync.WithCheckpoints(cps), tssync.WithPollInterval(time.Millisecond))
+	got, err := readFor(r, 100*time.Millisecond)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, []string{"200", "300", "400", "500"}, got, "what came after the checkpoint, children included (asked %q)", f.asked)
+}
+
+// TestStreamReaderCheckpointAgedOut: a checkpoint older than the stream's
+// oldest record (a process down for more than 24 hours) does not stop the
+// reader: it reads what the shard still holds.
+func TestStreamReaderCheckpointAgedOut(t *testing.T) {
+	t.Parallel()
+	f := &fakeStream{shards: []fakeShard{{id: "shard", seqs: []string{"300", "400"}, trimmed: "300"}}}
+	cps := &memCheckpoints{saved: map[string]string{"shard": "100"}}
+	r := tssync.NewStreamReader(f, fakeARN, tssync.WithCheckpoints(cps), tssync.WithPollInterval(time.Millisecond))
+	got, err := readFor(r, 100*time.Millisecond)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "asked %q", f.asked)
+	require.Equal(t, []string{"300", "400"}, got)
+	require.Equal(t, "400", cps.saved["shard"])
+}

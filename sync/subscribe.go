@@ -207,9 +207,17 @@ func ParseMessage(body string) (Change, error) {
 		Format   string `json:"format"`
 	}
 	if err := json.Unmarshal([]byte(body), &probe); err != nil {
-		return Change{}, &MessageError{Reason: "not JSON", Err: err}
-	}
-	if probe.Type == "Notification" && probe.TopicArn != "" && probe.Format == "" {
+		var typed *json.UnmarshalTypeError
+		if !errors.As(err, &typed) {
+			return Change{}, &MessageError{Reason: "not JSON", Err: err}
+		}
+		// Valid JSON whose fields (matched regardless of case, such as
+		// "type" or "message") hold values of other types, or that is no
+		// object at all: another format, unless it says it is a change.
+		if probe.Format != Format {
+			return Change{}, &MessageError{Reason: "JSON of another format: " + err.Error(), Foreign: true, Err: ErrNotAChange}
+		}
+	} else if probe.Type == "Notification" && probe.TopicArn != "" && probe.Format == "" {
 		return ParseMessage(probe.Message)
 	}
 	if probe.Format != Format {

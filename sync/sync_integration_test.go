@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -412,4 +413,134 @@ func TestPublishFIFOOverTheWire(t *testing.T) {
 	require.ElementsMatch(t, []string{sent[0].EventID, sent[1].EventID, sent[2].EventID}, got)
 	ia, i2 := slices.Index(got, sent[0].EventID), slices.Index(got, sent[2].EventID)
 	require.Less(t, ia, i2, "one item's changes arrive in order: %v", got)
+}
+
+// hookedClient is a DynamoDB client that runs hook once, right after the
+// first transaction that puts an item (the Copier creating a copy) succeeds.
+type hookedClient struct {
+	repository.Client
+	fired atomic.Bool
+	hook  func()
+}
+
+func (h *hookedClient) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	out, err := h.Client.TransactWriteItems(ctx, in, optFns...)
+	if err == nil && len(in.TransactItems) > 0 && in.TransactItems[0].Put != nil && h.fired.CompareAndSwap(false, true) {
+		h.hook()
+	}
+	return out, err
+}
+
+// TestCopierCreateRacesAStaleRemove: an owner item removed and created again
+// (a natural key, changes ordered by sequence number). The Remove of the old
+// item arrives late, just after the Insert of the new one created the copy
+// and before it applied the change: the Remove deletes the copy, and the
+// Insert must create it again, not give up.
+func TestCopierCreateRacesAStaleRemove(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	id := "0193a8c2-7a4e-7d3c-9f00-0123456789ae"
+	client := &hookedClient{Client: f.db}
+	stats, err := repository.New[Stats](client, f.stats.Table(),
+		repository.WithKeys("STATS#{id}", ""), repository.WithVersion("version"),
+		repository.Derive("companyNameLower", func(s *Stats) any { return strings.ToLower(s.CompanyName) }, "companyName"))
+	require.NoError(t, err)
+	cp := f.copier()
+	cp.Repo = stats
+
+	removed := change(tssync.Remove, id, 0, "Old") // the old item's Remove
+	removed.Sequence = "200"
+	created := change(tssync.Insert, id, 0, "New") // the new item's Insert
+	created.Sequence = "300"
+	var staleErr error
+	client.hook = func() { staleErr = cp.Apply(ctx, removed) }
+
+	require.NoError(t, cp.Apply(ctx, created))
+	require.NoError(t, staleErr)
+	st, err := f.statsOf(id)
+	require.NoError(t, err, "the copy of the item that exists now")
+	require.Equal(t, "New", st.CompanyName)
+	require.Equal(t, created.Order(), st.SyncOrder)
+}
+
+// Listing is a subscriber's item with a unique attribute of its own.
+type Listing struct {
+	ID          string `dynamodbav:"id"`
+	CompanyName string `dynamodbav:"companyName"`
+	Slug        string `dynamodbav:"slug,omitempty"`
+	SyncOrder   string `dynamodbav:"syncOrder"`
+}
+
+// beforeDelete is a DynamoDB client that runs hook once, right before the
+// first transaction that deletes an item (the Copier applying a Remove).
+type beforeDelete struct {
+	repository.Client
+	fired atomic.Bool
+	hook  func()
+}
+
+func (b *beforeDelete) TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error) {
+	if len(in.TransactItems) > 0 && in.TransactItems[0].Delete != nil && b.fired.CompareAndSwap(false, true) {
+		b.hook()
+	}
+	return b.Client.TransactWriteItems(ctx, in, optFns...)
+}
+
+// TestCopierRemoveRacesAUniqueChange: the subscriber changes a unique
+// attribute of the copy while the Copier deletes it. The delete's condition
+// on the unique value read fails; the Remove must not be taken as applied
+// (nothing later holds the copy): the copy is deleted, at the latest when
+// the change is delivered again.
+func TestCopierRemoveRacesAUniqueChange(t *testing.T) {
+	t.Parallel()
+	db := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, db, index.Table{Name: "listings", PartitionKey: index.S("pk")})
+	client := &beforeDelete{Client: db}
+	listings, err := repository.New[Listing](client, table, repository.WithKeys("LISTING#{id}", ""), repository.WithUnique("slug"))
+	require.NoError(t, err)
+	ctx := context.Background()
+	id := "0193a8c2-7a4e-7d3c-9f00-0123456789af"
+	cp := &tssync.Copier[Listing]{
+		Repo: listings, Attributes: map[string]string{"name": "companyName"}, DeleteOnRemove: true,
+		Create: func(context.Context, tssync.Change) (*Listing, error) { return &Listing{ID: id, Slug: "acme"}, nil },
+	}
+	require.NoError(t, cp.Apply(ctx, change(tssync.Insert, id, 1, "Acme")))
+	client.hook = func() {
+		_, err := listings.Update(ctx, id, repository.Set("slug", "acme-ltd"))
+		require.NoError(t, err)
+	}
+
+	rm := change(tssync.Remove, id, 1, "Acme")
+	if err := cp.Apply(ctx, rm); err != nil {
+		require.NoError(t, cp.Apply(ctx, rm), "the Remove delivered again, after %v", err)
+	}
+	got, err := listings.Get(ctx, id, repository.ConsistentRead())
+	require.ErrorIs(t, err, repository.ErrNotFound, "the copy of a removed item: %+v", got)
+}
+
+// TestCopierReportsADuplicateCopy: a copy the target's unique attribute
+// refuses is an error, not a change silently taken as applied.
+func TestCopierReportsADuplicateCopy(t *testing.T) {
+	t.Parallel()
+	db := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, db, index.Table{Name: "listings", PartitionKey: index.S("pk")})
+	listings, err := repository.New[Listing](db, table, repository.WithKeys("LISTING#{id}", ""), repository.WithUnique("slug"))
+	require.NoError(t, err)
+	ctx := context.Background()
+	cp := &tssync.Copier[Listing]{
+		Repo: listings, Attributes: map[string]string{"name": "slug"},
+		Create: func(_ context.Context, c tssync.Change) (*Listing, error) {
+			var co Company
+			return &Listing{ID: co.ID}, c.Decode(&co)
+		},
+	}
+	a, b := "0193a8c2-7a4e-7d3c-9f00-0123456789b0", "0193a8c2-7a4e-7d3c-9f00-0123456789b1"
+	require.NoError(t, cp.Apply(ctx, change(tssync.Insert, a, 1, "acme")))
+	require.NoError(t, cp.Apply(ctx, change(tssync.Insert, b, 1, "globex")))
+	err = cp.Apply(ctx, change(tssync.Modify, b, 2, "acme"))
+	require.ErrorIs(t, err, repository.ErrDuplicate, "a copy that cannot be written is not applied")
+	got, err := listings.Get(ctx, b, repository.ConsistentRead())
+	require.NoError(t, err)
+	require.Equal(t, "globex", got.Slug)
 }
