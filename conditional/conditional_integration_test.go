@@ -416,3 +416,31 @@ func TestMutateOptions(t *testing.T) {
 	require.Equal(t, "PutItem", capacity.Operation, "call options reach the write")
 	require.Positive(t, capacity.Units)
 }
+
+// Slugged stores its unique slug even when empty (no omitempty).
+type Slugged struct {
+	ID      string `dynamodbav:"id"`
+	Slug    string `dynamodbav:"slug"`
+	Version int64  `dynamodbav:"version"`
+}
+
+// TestUniqueValueStoredEmpty: an empty unique value is held by no guard,
+// and can be set later, by Update or Put.
+func TestUniqueValueStoredEmpty(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	repo, err := repository.New[Slugged](client, ddbtest.Table(t, client, accountsTable),
+		repository.WithKeys("SLUGGED#{id}", "S"), repository.WithVersion("version"), repository.WithUnique("slug"))
+	require.NoError(t, err)
+	a, b := Slugged{}, Slugged{}
+	require.NoError(t, repo.Create(ctx, &a), "Create with an empty slug")
+	require.NoError(t, repo.Create(ctx, &b), "a second empty slug is no duplicate")
+
+	got, err := repo.Update(ctx, a.ID, repository.Set("slug", "acme"), repository.IfVersion(a.Version))
+	require.NoError(t, err, "Update an empty slug")
+	require.Equal(t, "acme", got.Slug)
+	b.Slug = "bolt"
+	require.NoError(t, repo.Put(ctx, &b), "Put over an empty slug")
+	require.ErrorIs(t, repo.Create(ctx, &Slugged{Slug: "acme"}), conditional.ErrDuplicate, "the new values are guarded")
+}

@@ -153,10 +153,19 @@ func (r *Repository[T]) moveGuards(w *Write, id string, attrs []string, old, nex
 			return err
 		}
 		if old != nil {
-			if o == "" {
-				w.And(expression.AttributeNotExists(expression.NameNoDotSplit(u)))
-			} else {
-				w.And(expression.NameNoDotSplit(u).Equal(expression.Value(old[u])))
+			name := expression.NameNoDotSplit(u)
+			switch {
+			case old[u] == nil:
+				w.And(expression.AttributeNotExists(name))
+			case o == "":
+				// Stored, but empty ("" or NULL): no guard holds it.
+				same := name.Equal(expression.Value(old[u]))
+				if _, null := old[u].(*types.AttributeValueMemberNULL); null {
+					same = name.AttributeType(expression.Null)
+				}
+				w.And(expression.Or(expression.AttributeNotExists(name), same))
+			default:
+				w.And(name.Equal(expression.Value(old[u])))
 			}
 		}
 		if o == n {
