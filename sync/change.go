@@ -106,6 +106,13 @@ func (c Change) Decode(out any) error {
 // number; a Remove sorts after the last write it removes. Subscribers store
 // it with a copy and apply a change only when its order is greater, which
 // makes applying idempotent and tolerant of reordering.
+//
+// Versions order the changes of one item's life. An owner item deleted and
+// created again under the same id starts again at version 1, below its
+// earlier changes; with generated UUID ids (principle 1) that never
+// happens, but an owner keyed by a natural key that can be reused should
+// publish without [WithVersionAttribute], so that stream sequence numbers,
+// which only grow, order its changes.
 func (c Change) Order() string {
 	tail := "0"
 	if c.Event == Remove {

@@ -79,7 +79,8 @@ func WithCarried(attrs ...string) PublisherOption {
 
 // WithVersionAttribute names the owner model's version attribute (see
 // repository.WithVersion). Each change then carries the item's version,
-// which orders changes to one item exactly (see [Change.Order]).
+// which orders changes to one item exactly (see [Change.Order]; not for
+// owners whose ids are natural keys that a new item may reuse).
 func WithVersionAttribute(attr string) PublisherOption {
 	return func(p *Publisher) { p.versionAttr = attr }
 }
