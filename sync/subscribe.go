@@ -127,7 +127,8 @@ type receive struct {
 
 // WithWaitTime sets the long-poll wait of each ReceiveMessage call, in
 // whole seconds from 0 to 20 (default 20, the most SQS allows). A shorter
-// wait makes Receive notice a canceled context sooner.
+// wait makes Receive notice a canceled context sooner; with 0 (short
+// polling) Receive pauses a second after an empty answer.
 func WithWaitTime(d time.Duration) ReceiveOption {
 	return func(r *receive) { r.wait = int32(min(max(d.Round(time.Second)/time.Second, 0), 20)) }
 }
@@ -170,6 +171,15 @@ func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL str
 			continue
 		}
 		failures = 0
+		if len(out.Messages) == 0 && cfg.wait == 0 {
+			// Short polling: pause, rather than ask again at once.
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(time.Second):
+			}
+			continue
+		}
 		var done []sqstypes.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
 			if err := s.HandleMessage(ctx, aws.ToString(m.Body)); err != nil {
