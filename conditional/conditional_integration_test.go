@@ -111,6 +111,9 @@ func TestMutateAbortsOnFunctionError(t *testing.T) {
 	if _, err := conditional.Mutate(ctx, repo, "0193a8c2-7a4e-7d3c-9f00-0123456789ab", func(*Account) error { return nil }); !errors.Is(err, repository.ErrNotFound) {
 		t.Errorf("Mutate(absent) = %v; want ErrNotFound", err)
 	}
+	if _, err := conditional.Mutate(ctx, repo, a.ID, nil); err == nil {
+		t.Errorf("Mutate(nil function) = nil; want an error")
+	}
 }
 
 func TestConcurrentUniqueCreates(t *testing.T) {
@@ -144,6 +147,45 @@ func TestConcurrentUniqueCreates(t *testing.T) {
 	}
 	if ok != 1 {
 		t.Errorf("%d creates succeeded; want exactly 1", ok)
+	}
+}
+
+// createBeforeDelete is a client that runs create once, just before the
+// first DeleteItem it sends: a Create racing a Delete of the same id.
+type createBeforeDelete struct {
+	*dynamodb.Client
+	once   sync.Once
+	create func()
+}
+
+func (c *createBeforeDelete) DeleteItem(ctx context.Context, in *dynamodb.DeleteItemInput, o ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error) {
+	c.once.Do(c.create)
+	return c.Client.DeleteItem(ctx, in, o...)
+}
+
+// TestDeleteRacingCreateKeepsGuards: a Delete that read no item must not
+// delete one created since without its unique guards, which would hold
+// the value forever.
+func TestDeleteRacingCreateKeepsGuards(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	repo := newAccounts(t, client)
+	id := uuid.NewString()
+	racing := &createBeforeDelete{Client: client, create: func() {
+		require.NoError(t, repo.Create(ctx, &Account{ID: id, Email: "race@example.com"}), "racing Create")
+	}}
+	deleter, err := repository.New[Account](racing, repo.Table(),
+		repository.WithKeys("ACCOUNT#{id}", "PROFILE"), repository.WithVersion("version"), repository.WithUnique("email"))
+	require.NoError(t, err, "New")
+	delErr := deleter.Delete(ctx, id, repository.AnyVersion())
+	if _, err := repo.Get(ctx, id, repository.ConsistentRead()); errors.Is(err, repository.ErrNotFound) {
+		// The item is gone: so must its guard be.
+		if err := repo.Create(ctx, &Account{Email: "race@example.com"}); err != nil {
+			t.Errorf("Delete = %v deleted the racing item; Create with its email = %v; want nil", delErr, err)
+		}
+	} else if !errors.Is(delErr, conditional.ErrConditionFailed) {
+		t.Errorf("Delete of an item created since it was read = %v; want ErrConditionFailed", delErr)
 	}
 }
 

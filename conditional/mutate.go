@@ -57,6 +57,9 @@ func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id strin
 			o(&s)
 		}
 	}
+	if fn == nil {
+		return zero, errors.New("conditional: Mutate needs a function")
+	}
 	if !repo.Versioned() {
 		return zero, fmt.Errorf("%w: conditional: Mutate needs a repository built WithVersion", ErrVersionRequired)
 	}

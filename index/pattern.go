@@ -25,9 +25,12 @@ type AccessPattern struct {
 	// Partition("fintech") reads "INDUSTRY#fintech" when it is "INDUSTRY#".
 	PartitionPrefix string
 	// SortPrefix is prepended to string sort key values in conditions, and
-	// a query without a sort condition reads only the items whose sort key
-	// begins with it: one kind of item of the partition, such as a
-	// company's reports under "REPORT#" (see repository.WithParent).
+	// a query returns only the items whose sort key begins with it: one
+	// kind of item of the partition, such as a company's reports under
+	// "REPORT#" (see repository.WithParent). Without a sort condition, or
+	// with Eq, Between or BeginsWith, it reads only those; a range
+	// condition (Lt, Le, Gt, Ge) may read past them, and the repository
+	// drops what it read beyond, as a filter would.
 	SortPrefix string
 	// Reads lists the attributes the pattern's callers read. [Verify] and
 	// [Table.Validate] fail when the index does not project one of them.

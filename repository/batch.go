@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -35,8 +36,14 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 	var proj *string
 	var names map[string]string
 	if len(c.project) > 0 {
-		// The key attributes are read too, to tell items apart.
-		attrs := append(r.table.KeyAttributes(), c.project...)
+		// The key attributes are read too, to tell items apart, once:
+		// DynamoDB refuses a projection that names an attribute twice.
+		attrs := slices.Clone(c.project)
+		for _, k := range r.table.KeyAttributes() {
+			if !slices.Contains(attrs, k) {
+				attrs = append(attrs, k)
+			}
+		}
 		e, err := expression.NewBuilder().WithProjection(projection(attrs)).Build()
 		if err != nil {
 			return nil, fmt.Errorf("repository: projection: %w", err)

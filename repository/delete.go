@@ -2,6 +2,8 @@ package repository
 
 import (
 	"context"
+
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 )
 
 // Delete removes the item whose id is id. Deleting an absent item succeeds,
@@ -10,7 +12,10 @@ import (
 // versioned model's Delete needs [IfVersion] (else [ErrVersionRequired],
 // unless [AnyVersion] is given) and fails with [ErrVersionConflict] when the
 // item has moved on. Unique
-// attribute guards are removed in the same transaction.
+// attribute guards are removed in the same transaction; the item is read
+// first for them, and a Delete that raced a write of the item (its unique
+// values changed, or it was created, since that read) fails with a
+// [*ConditionError] rather than orphan a guard.
 func (r *Repository[T]) Delete(ctx context.Context, id string, opts ...CallOption) error {
 	w, err := r.PlanDelete(ctx, id, opts...)
 	if err != nil {
@@ -42,10 +47,12 @@ func (r *Repository[T]) PlanDelete(ctx context.Context, id string, opts ...CallO
 		if err != nil {
 			return nil, err
 		}
-		if cur != nil {
-			if err := r.moveGuards(w, id, r.s.uniques, cur, nil); err != nil {
-				return nil, err
-			}
+		if cur == nil {
+			// No guards to remove: delete nothing created since, whose
+			// guards would then hold its values forever.
+			w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+		} else if err := r.moveGuards(w, id, r.s.uniques, cur, nil); err != nil {
+			return nil, err
 		}
 	}
 	return w, nil

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -398,6 +399,42 @@ func TestDerivedAttributesOnEveryWrite(t *testing.T) {
 	}
 }
 
+// TestEmptyComputedIndexKeyOnUpdate: an Update that makes a derived or
+// composed index key empty leaves the item out of the sparse index, as
+// Create and Put do, instead of sending an empty key DynamoDB refuses.
+func TestEmptyComputedIndexKeyOnUpdate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		opt  repository.Option
+	}{
+		{"derived", repository.Derive("gsi1pk", func(c *itCompany) any { return strings.ToLower(c.Status) }, "status")},
+		{"single-field template", repository.WithIndexKey("gsi1pk", "{status}")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			repo, _ := itRepo(t, tt.opt, repository.WithIndexKey("gsi1sk", "{id}"))
+			c := itCompany{Name: "Acme", Industry: "fintech", Founded: "2019", Status: "active"}
+			if err := repo.Create(ctx, &c); err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			if _, err := repo.Update(ctx, c.ID, repository.Set("status", "")); err != nil {
+				t.Fatalf("Update(status = \"\") = %v; want nil", err)
+			}
+			key, _ := repo.Key(c.ID)
+			out, err := repo.Client().GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(repo.Table().Name), Key: key, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				t.Fatalf("GetItem: %v", err)
+			}
+			if v, ok := out.Item["gsi1pk"]; ok {
+				t.Errorf("gsi1pk after Update = %v; want it removed", v)
+			}
+		})
+	}
+}
+
 type itPrecomputed struct {
 	ID    string `dynamodbav:"id"`
 	Items []int  `dynamodbav:"items"`
@@ -575,6 +612,59 @@ func TestQuery(t *testing.T) {
 	}
 	if cc.total() != before {
 		t.Errorf("refused queries sent %d requests; want 0", cc.total()-before)
+	}
+}
+
+// TestSortPrefixBoundsRangeConditions: a pattern with a SortPrefix reads
+// only its kind of item, with a range condition on the sort key too, not
+// the other kinds of the partition that sort below or above the prefix.
+func TestSortPrefixBoundsRangeConditions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	reports := index.AccessPattern{Name: "the board's reports", SortPrefix: "REPORT#"}
+	decl := itProfiles
+	decl.Patterns = append(slices.Clone(decl.Patterns), reports)
+	table := ddbtest.Table(t, client, decl)
+	for _, kind := range []string{"NOTE#", "REPORT#", "TASK#"} {
+		repo, err := repository.New[itCompany](client, table, repository.WithKeys("BOARD", index.Template(kind+"{id}")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			if err := repo.Create(ctx, &itCompany{Name: kind + fmt.Sprint(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	repo, err := repository.New[itCompany](client, table, repository.WithKeys("BOARD", "REPORT#{id}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []index.SortCondition{index.Gt(""), index.Ge("0"), index.Lt("g"), index.Le("g"), {}} {
+		var names []string
+		for r, err := range repo.Query(ctx, reports.Partition("BOARD").Where(c), repository.ConsistentRead()) {
+			if err != nil {
+				t.Fatalf("Query(%v): %v", c, err)
+			}
+			names = append(names, r.Name)
+		}
+		if want := []string{"REPORT#0", "REPORT#1"}; !slices.Equal(names, want) {
+			t.Errorf("Query(%v) = %v; want %v", c, names, want)
+		}
+		items, next, err := repo.Page(ctx, reports.Partition("BOARD").Where(c), "", repository.Limit(1), repository.Project("name"))
+		for err == nil && next != "" {
+			var more []itCompany
+			more, next, err = repo.Page(ctx, reports.Partition("BOARD").Where(c), next, repository.Limit(1), repository.Project("name"))
+			items = append(items, more...)
+		}
+		names = names[:0]
+		for _, r := range items {
+			names = append(names, r.Name)
+		}
+		if want := []string{"REPORT#0", "REPORT#1"}; err != nil || !slices.Equal(names, want) {
+			t.Errorf("Page(%v, Project(name)) = %v, %v; want %v", c, names, err, want)
+		}
 	}
 }
 
@@ -833,6 +923,27 @@ func TestBatches(t *testing.T) {
 	}
 	if got, _ := repo.BatchGet(ctx, ids); len(got) != 30 {
 		t.Errorf("after BatchDelete of 30: %d items; want 30", len(got))
+	}
+}
+
+// TestBatchGetProjectingTheKey: a projection that names a key attribute,
+// such as the id of a table keyed by it, is sent with each attribute once.
+func TestBatchGetProjectingTheKey(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, index.Table{Name: "plain", PartitionKey: index.S("id")})
+	repo, err := repository.New[plain](client, table)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := plain{Email: "a@example.com", Label: "x"}
+	if err := repo.Create(ctx, &p); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	got, err := repo.BatchGet(ctx, []string{p.ID}, repository.Project("id", "label"))
+	if want := (plain{ID: p.ID, Label: "x"}); err != nil || len(got) != 1 || got[0] != want {
+		t.Errorf("BatchGet(Project(id, label)) = %+v, %v; want [%+v]", got, err, want)
 	}
 }
 

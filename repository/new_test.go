@@ -105,6 +105,10 @@ func TestNewRefusesBadModels(t *testing.T) {
 			_, err := repository.New[plain](client, pkOnly, repository.WithPrecompute(func(*numericID) error { return nil }))
 			return err
 		}, repository.ErrInvalidModel, false},
+		{"nil precompute", func() error {
+			_, err := repository.New[plain](client, pkOnly, repository.WithPrecompute[plain](nil))
+			return err
+		}, repository.ErrInvalidModel, false},
 		{"derive without inputs", func() error {
 			_, err := repository.New[plain](client, pkOnly, repository.Derive("x", func(*plain) any { return 1 }))
 			return err

@@ -37,6 +37,7 @@ const DefaultPageSize = 100
 func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOption) iter.Seq2[T, error] {
 	c := newCall(opts)
 	in, err := r.queryInput(q, c)
+	outside := r.outside(q)
 	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
 		req := *in // each range of the iterator reads on its own
 		req.ExclusiveStartKey, req.Limit = start, limit
@@ -45,6 +46,9 @@ func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOp
 			return page{}, fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err)
 		}
 		r.report(ctx, c, "Query", out.ConsumedCapacity)
+		if outside != nil {
+			out.Items = slices.DeleteFunc(out.Items, outside)
+		}
 		return page{out.Items, out.LastEvaluatedKey}, nil
 	})
 }
@@ -128,6 +132,7 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 		in.ExclusiveStartKey = start
 	}
 	var items []T
+	outside := r.outside(q)
 	for {
 		in.Limit = aws.Int32(int32(min(size-len(items), 1<<30)))
 		out, err := r.client.Query(ctx, in, c.sdk...)
@@ -135,6 +140,9 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 			return nil, "", fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err)
 		}
 		r.report(ctx, c, "Query", out.ConsumedCapacity)
+		if outside != nil {
+			out.Items = slices.DeleteFunc(out.Items, outside)
+		}
 		n := len(items)
 		items = slices.Grow(items, len(out.Items))[:n+len(out.Items)]
 		for i, item := range out.Items {
@@ -187,7 +195,12 @@ func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput,
 		b = b.WithFilter(*c.filter)
 	}
 	if len(c.project) > 0 {
-		b = b.WithProjection(projection(c.project))
+		attrs := c.project
+		if _, sk, _ := r.table.KeysOf(q.Pattern.Index); r.outside(q) != nil && !slices.Contains(attrs, sk.Name) {
+			// outside reads the sort key.
+			attrs = append(slices.Clip(attrs), sk.Name)
+		}
+		b = b.WithProjection(projection(attrs))
 	}
 	e, err := b.Build()
 	if err != nil {
@@ -208,6 +221,26 @@ func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput,
 		in.IndexName = aws.String(q.Pattern.Index)
 	}
 	return in, nil
+}
+
+// outside returns a function reporting the items a query of q reads that
+// lie outside its pattern's SortPrefix, or nil when there can be none. A
+// range condition (Lt, Le, Gt, Ge) on the sort key reaches past the prefix,
+// to the partition's other kinds of items, and DynamoDB takes neither a
+// second sort key condition nor a filter on a key attribute: those items are
+// read, then dropped, as a filter drops items.
+func (r *Repository[T]) outside(q index.Query) func(map[string]types.AttributeValue) bool {
+	if q.Pattern.SortPrefix == "" || q.Sort.IsZero() {
+		return nil
+	}
+	_, sk, err := r.table.KeysOf(q.Pattern.Index)
+	if err != nil || sk.IsZero() {
+		return nil
+	}
+	return func(item map[string]types.AttributeValue) bool {
+		s, ok := item[sk.Name].(*types.AttributeValueMemberS)
+		return !ok || !strings.HasPrefix(s.Value, q.Pattern.SortPrefix)
+	}
 }
 
 // samePattern reports whether a and b are the same access pattern.

@@ -200,6 +200,9 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		if !ok {
 			return nil, &ModelError{Model: model, Reason: fmt.Sprintf("WithPrecompute for another model type: %T", h)}
 		}
+		if fn == nil {
+			return nil, &ModelError{Model: model, Reason: "WithPrecompute(nil)"}
+		}
 		r.hooks = append(r.hooks, fn)
 	}
 	for attr, n := range r.s.bounds {

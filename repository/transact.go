@@ -121,8 +121,8 @@ const reasonInvalid = "invalid transaction"
 // writes with the repositories' Plan methods; they may span tables.
 //
 // Before sending it refuses, with a [*TxError] matching
-// [ErrInvalidTransaction], more than [MaxTransactItems] items and two
-// operations on one item. When DynamoDB cancels the transaction it returns
+// [ErrInvalidTransaction], more than [MaxTransactItems] items, two
+// operations on one item, and a nil client. When DynamoDB cancels the transaction it returns
 // a [*TxError] naming the write that failed and why, with the item as it
 // was. Cancellations caused only by transaction conflicts are retried
 // ([Attempts]) with the same idempotency token ([Token]); condition
@@ -136,6 +136,9 @@ func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write
 	}
 	if s.token == "" {
 		s.token = uuid.NewString()
+	}
+	if client == nil {
+		return &TxError{Index: -1, Reason: reasonInvalid, Refused: true, Err: fmt.Errorf("%w: nil client", ErrInvalidTransaction)}
 	}
 	if n := len(s.token); n > 36 {
 		return &TxError{Index: -1, Reason: reasonInvalid, Refused: true, Err: fmt.Errorf("%w: token is %d characters; the limit is 36", ErrInvalidTransaction, n)}

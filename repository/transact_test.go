@@ -125,9 +125,10 @@ func TestTransactRefusesBeforeSending(t *testing.T) {
 	w1, _ := repo.PlanDelete(t.Context(), id)
 	w2, _ := repo.PlanUpdate(t.Context(), id, repository.Add("n", 1))
 	for name, call := range map[string]func(c *cancels) error{
-		"no writes": func(c *cancels) error { return repository.Transact(t.Context(), c, nil) },
-		"same item": func(c *cancels) error { return repository.Transact(t.Context(), c, []*repository.Write{w1, w2}) },
-		"nil write": func(c *cancels) error { return repository.Transact(t.Context(), c, []*repository.Write{nil}) },
+		"no writes":  func(c *cancels) error { return repository.Transact(t.Context(), c, nil) },
+		"same item":  func(c *cancels) error { return repository.Transact(t.Context(), c, []*repository.Write{w1, w2}) },
+		"nil write":  func(c *cancels) error { return repository.Transact(t.Context(), c, []*repository.Write{nil}) },
+		"nil client": func(c *cancels) error { return repository.Transact(t.Context(), nil, []*repository.Write{w1}) },
 		"token too long": func(c *cancels) error {
 			return repository.Transact(t.Context(), c, []*repository.Write{w1}, repository.Token(string(make([]byte, 37))))
 		},

@@ -311,12 +311,13 @@ func (r *Repository[T]) updateDerived(u expression.UpdateBuilder, id string, tou
 		if err != nil {
 			return u, err
 		}
-		v := d.fn(&t)
-		if v == nil {
-			u = u.Remove(expression.NameNoDotSplit(d.attr))
-			continue
+		var av types.AttributeValue
+		if v := d.fn(&t); v != nil {
+			if av, err = r.encodeValue(v); err != nil {
+				return u, fmt.Errorf("repository: encode derived attribute %q: %w", d.attr, err)
+			}
 		}
-		u = u.Set(expression.NameNoDotSplit(d.attr), expression.Value(v))
+		u = r.setComputed(u, d.attr, av)
 	}
 	for _, k := range r.s.indexKeys {
 		fields, _ := k.tmpl.Fields()
@@ -327,13 +328,22 @@ func (r *Repository[T]) updateDerived(u expression.UpdateBuilder, id string, tou
 		if !hit {
 			continue
 		}
-		if v, ok := composeIndexKey(k, p); ok {
-			u = u.Set(expression.NameNoDotSplit(k.attr), expression.Value(v))
-		} else {
-			u = u.Remove(expression.NameNoDotSplit(k.attr))
-		}
+		v, _ := composeIndexKey(k, p)
+		u = r.setComputed(u, k.attr, v)
 	}
 	return u, nil
+}
+
+// setComputed sets the computed attribute attr to v, or removes it where
+// writing the whole item would leave it out ([Repository.encode]): when v is
+// nil or null, or an empty key of a secondary index, which DynamoDB refuses.
+func (r *Repository[T]) setComputed(u expression.UpdateBuilder, attr string, v types.AttributeValue) expression.UpdateBuilder {
+	name := expression.NameNoDotSplit(attr)
+	if _, isNull := v.(*types.AttributeValueMemberNULL); v == nil || isNull ||
+		slices.Contains(r.indexAttrs, attr) && emptyKey(v) {
+		return u.Remove(name)
+	}
+	return u.Set(name, expression.Value(v))
 }
 
 func onlyAdds(c Changes) bool {
