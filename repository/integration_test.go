@@ -1088,6 +1088,19 @@ func TestSetsAndBoundedMaps(t *testing.T) {
 	if !slices.Equal(got.Labels, []string{"b"}) {
 		t.Errorf("labels after DeleteFromSet = %v; want b", got.Labels)
 	}
+	// Adding to a bounded set is conditional on the bound (labels is [b]).
+	var ge *repository.GrowthError
+	_, err = repo.Update(ctx, item.ID, repository.Add("labels", &types.AttributeValueMemberSS{Value: []string{"x", "y", "z"}}))
+	if !errors.As(err, &ge) || ge.Bound != 3 {
+		t.Errorf("Add past the bound = %v; want *GrowthError", err)
+	}
+	if got, err = repo.Update(ctx, item.ID, repository.Add("labels", &types.AttributeValueMemberSS{Value: []string{"x"}})); err != nil || len(got.Labels) != 2 {
+		t.Errorf("Add within the bound = %v, %v; want b x", got.Labels, err)
+	}
+	_, err = repo.Update(ctx, item.ID, repository.Add("labels", &types.AttributeValueMemberSS{Value: []string{"1", "2", "3", "4"}}))
+	if !errors.As(err, &ge) || ge.Len != 4 {
+		t.Errorf("Add of more than the bound = %v; want *GrowthError before any request", err)
+	}
 	for name, ch := range map[string]repository.Changes{
 		"set": repository.Set("labels", &types.AttributeValueMemberSS{Value: []string{"1", "2", "3", "4"}}),
 		"map": repository.Set("attrs", map[string]string{"a": "1", "b": "2", "c": "3"}),

@@ -69,7 +69,8 @@ func (c Changes) SetPath(path string, v any) Changes {
 func (c Changes) Remove(attr string) Changes { return c.with(change{kind: chRemove, name: attr}) }
 
 // Add adds n to the number attr (creating it at 0), or the elements of the
-// set n to the set attr.
+// set n to the set attr. On a set with a [WithBound], the add is
+// conditional on the bound, counting every element of n as new.
 func (c Changes) Add(attr string, n any) Changes {
 	return c.with(change{kind: chAdd, name: attr, value: n})
 }
@@ -191,6 +192,15 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 			u = u.Remove(name)
 		case chAdd:
 			u = u.Add(name, expression.Value(ch.value))
+			if _, ok := r.s.bounds[ch.name]; ok {
+				av, err := r.encodeValue(ch.value)
+				if err != nil {
+					return nil, fmt.Errorf("repository: encode %q: %w", ch.name, err)
+				}
+				if err := r.boundGrowth(w, ch.name, collectionLen(av)); err != nil {
+					return nil, err
+				}
+			}
 		case chDelete:
 			u = u.Delete(name, expression.Value(ch.value))
 		case chAppend:
@@ -199,16 +209,8 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 			}
 			u = u.Set(name, expression.ListAppend(
 				expression.IfNotExists(name, expression.Value([]any{})), expression.Value(ch.values)))
-			if bound, ok := r.s.bounds[ch.name]; ok {
-				if len(ch.values) > bound {
-					return nil, &GrowthError{Attribute: ch.name, Len: len(ch.values), Bound: bound}
-				}
-				w.And(expression.Or(expression.AttributeNotExists(name),
-					expression.LessThanEqual(expression.Size(name), expression.Value(bound-len(ch.values)))))
-				if w.bounds == nil {
-					w.bounds = map[string]appendBound{}
-				}
-				w.bounds[ch.name] = appendBound{added: len(ch.values), bound: bound}
+			if err := r.boundGrowth(w, ch.name, len(ch.values)); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -239,6 +241,27 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 		w.And(*c.cond)
 	}
 	return w, nil
+}
+
+// boundGrowth conditions w on the bounded collection attr having room for
+// added more elements (Append to a list, Add to a set). For a set, elements
+// already in it count as added too: the condition cannot tell them apart.
+func (r *Repository[T]) boundGrowth(w *Write, attr string, added int) error {
+	bound, ok := r.s.bounds[attr]
+	if !ok || added == 0 {
+		return nil
+	}
+	if added > bound {
+		return &GrowthError{Attribute: attr, Len: added, Bound: bound}
+	}
+	name := expression.NameNoDotSplit(attr)
+	w.And(expression.Or(expression.AttributeNotExists(name),
+		expression.LessThanEqual(expression.Size(name), expression.Value(bound-added))))
+	if w.bounds == nil {
+		w.bounds = map[string]appendBound{}
+	}
+	w.bounds[attr] = appendBound{added: added, bound: bound}
+	return nil
 }
 
 // checkBound refuses setting a bounded collection to more than its bound.
