@@ -84,7 +84,9 @@ func WithPollInterval(d time.Duration) ReaderOption {
 // over the stream's last 24 hours again ([FromTrimHorizon]) or skipping what
 // came while it was down ([FromLatest]). A position that cannot be saved is
 // logged and saved with the next batch: at worst a batch is handed over
-// twice after a restart, which subscribers make harmless. Keep checkpoints
+// twice after a restart, which subscribers make harmless. A shard that has
+// handed nothing over yet has no checkpoint: with [FromLatest] it starts
+// again at its tip, so prefer [FromTrimHorizon] with checkpoints. Keep checkpoints
 // in another table than the one whose stream is read: each save there would
 // be a stream record itself, and the reader would never stop writing
 // ([TableCheckpoints] in that table is refused by Read).
