@@ -84,10 +84,11 @@ func Table(t testing.TB, c TableAPI, decl index.Table) index.Table {
 	decl.Name = UniqueName(t, decl.Name)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Registered first: Create can fail after creating the table.
+	t.Cleanup(func() { deleteTable(t, c, decl.Name) })
 	if err := index.Create(ctx, c, decl); err != nil {
 		t.Fatalf("ddbtest: create table: %v", err)
 	}
-	t.Cleanup(func() { deleteTable(t, c, decl.Name) })
 	return decl
 }
 
@@ -121,7 +122,9 @@ func deleteTable(t testing.TB, c TableAPI, name string) {
 	}
 }
 
-var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9_.-]+`)
+// unsafeChars are those SNS topic and SQS queue names refuse; DynamoDB
+// allows "." besides, but the names must suit all three.
+var unsafeChars = regexp.MustCompile(`[^a-zA-Z0-9_-]+`)
 
 // UniqueName returns a name for a table, topic or queue that no other test
 // uses: base, the test's name and a random suffix, within DynamoDB's 255

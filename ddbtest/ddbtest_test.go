@@ -3,7 +3,10 @@ package ddbtest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,14 +24,15 @@ import (
 )
 
 func TestUniqueName(t *testing.T) {
-	valid := regexp.MustCompile(`^[a-zA-Z0-9_.-]{3,80}$`)
-	for _, base := range []string{"companies", "", "a b/c#d", strings.Repeat("x", 300)} {
+	// SNS topic and SQS queue names allow no '.' (only a FIFO's ".fifo").
+	valid := regexp.MustCompile(`^[a-zA-Z0-9_-]{3,80}$`)
+	for _, base := range []string{"companies", "", "a b/c#d", "orders.v1", strings.Repeat("x", 300)} {
 		a, b := ddbtest.UniqueName(t, base), ddbtest.UniqueName(t, base)
 		if a == b {
 			t.Errorf("UniqueName(%q) twice = %q; want different names", base, a)
 		}
 		if !valid.MatchString(a) {
-			t.Errorf("UniqueName(%q) = %q; want 3-80 characters of [a-zA-Z0-9_.-]", base, a)
+			t.Errorf("UniqueName(%q) = %q; want 3-80 characters of [a-zA-Z0-9_-]", base, a)
 		}
 	}
 }
@@ -194,5 +198,54 @@ func snsToSQS(t *testing.T, raw bool, opts ...ddbtest.SubscribeOption) {
 	_ = json.Unmarshal([]byte(body), &want)
 	if got["name"] != want["name"] || got["company"] != want["company"] {
 		t.Errorf("received %v; want %v", got, want)
+	}
+}
+
+// failingWait is a table client whose tables never get described.
+type failingWait struct {
+	*dynamodb.Client
+	deleted []string
+}
+
+func (c *failingWait) CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error) {
+	return &dynamodb.CreateTableOutput{}, nil
+}
+
+func (c *failingWait) DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
+	return nil, errors.New("describe failed")
+}
+
+func (c *failingWait) DeleteTable(_ context.Context, in *dynamodb.DeleteTableInput, _ ...func(*dynamodb.Options)) (*dynamodb.DeleteTableOutput, error) {
+	c.deleted = append(c.deleted, aws.ToString(in.TableName))
+	return &dynamodb.DeleteTableOutput{}, nil
+}
+
+// recordingT stands in for the test that Table fails, keeping its cleanups.
+type recordingT struct {
+	testing.TB
+	failed   bool
+	cleanups []func()
+}
+
+func (r *recordingT) Fatalf(string, ...any) { r.failed = true; runtime.Goexit() }
+func (r *recordingT) Errorf(string, ...any) { r.failed = true }
+func (r *recordingT) Cleanup(f func())      { r.cleanups = append(r.cleanups, f) }
+
+// TestTableFailedWaitDeletesTable: a table that was created but never
+// became active is deleted too.
+func TestTableFailedWaitDeletesTable(t *testing.T) {
+	c := &failingWait{}
+	rt := &recordingT{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		ddbtest.Table(rt, c, index.Table{Name: "stuck", PartitionKey: index.S("pk")})
+	}()
+	<-done
+	for _, f := range slices.Backward(rt.cleanups) {
+		f()
+	}
+	if !rt.failed || len(c.deleted) != 1 {
+		t.Errorf("Table(wait fails): failed = %v, deleted %v; want failed and the table deleted", rt.failed, c.deleted)
 	}
 }

@@ -61,6 +61,7 @@ func TestDeclarationValidate(t *testing.T) {
 			t.Indexes[0].Projection = index.Projection{Type: "ALL", Attributes: []string{"x"}}
 		}, index.ErrInvalidDeclaration},
 		{"bad projection", func(t *index.Table) { t.Indexes[0].Projection.Type = "SOME" }, index.ErrInvalidDeclaration},
+		{"attribute included twice", func(t *index.Table) { t.Indexes[0].Projection = index.Include("id", "name", "id") }, index.ErrInvalidDeclaration},
 		{"21 globals", func(t *index.Table) { t.Indexes = many(21, false); t.Patterns = nil }, index.ErrInvalidDeclaration},
 		{"6 locals", func(t *index.Table) { t.Indexes = many(6, true); t.Patterns = nil }, index.ErrInvalidDeclaration},
 		{"bad billing", func(t *index.Table) { t.BillingMode = "FREE" }, index.ErrInvalidDeclaration},

