@@ -83,7 +83,8 @@ func Subscribe(t testing.TB, topics TopicAPI, queues QueueAPI, base string, opts
 		queueAttrs[string(sqstypes.QueueAttributeNameFifoQueue)] = "true"
 	}
 	if cfg.visibility > 0 {
-		queueAttrs[string(sqstypes.QueueAttributeNameVisibilityTimeout)] = strconv.Itoa(int(cfg.visibility.Round(time.Second) / time.Second))
+		// Whole seconds; a timeout under a second is one, not SQS's default.
+		queueAttrs[string(sqstypes.QueueAttributeNameVisibilityTimeout)] = strconv.Itoa(max(1, int(cfg.visibility.Round(time.Second)/time.Second)))
 	}
 	topic, err := topics.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name), Attributes: topicAttrs})
 	if err != nil {

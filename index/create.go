@@ -32,7 +32,8 @@ func Create(ctx context.Context, c Client, t Table) error {
 }
 
 // WaitActive polls DescribeTable until the table and all its global indexes
-// are ACTIVE, or ctx ends.
+// are ACTIVE, or ctx ends. A table being deleted never becomes active: it
+// is an error at once.
 func WaitActive(ctx context.Context, c Client, table string) error {
 	delay := 50 * time.Millisecond
 	for {
@@ -44,6 +45,8 @@ func WaitActive(ctx context.Context, c Client, table string) error {
 			}
 		} else if active(out.Table) {
 			return nil
+		} else if out.Table != nil && out.Table.TableStatus == types.TableStatusDeleting {
+			return fmt.Errorf("index: table %q is being deleted", table)
 		}
 		select {
 		case <-ctx.Done():

@@ -202,6 +202,7 @@ func TestKeyConditions(t *testing.T) {
 		{"no partition value", byIndustry.Partition(nil), index.ErrInvalidPattern},
 		{"prefix on a number", base.Partition(1), index.ErrInvalidPattern},
 		{"sort prefix on a number", base.Partition("1").Where(index.Eq(2026)), index.ErrInvalidPattern},
+		{"begins_with on a number key", index.AccessPattern{Name: "by size", Index: "by-size"}.Partition("COMPANY#1").Where(index.BeginsWith("1")), index.ErrInvalidPattern},
 		{"zero sort condition", index.AccessPattern{Name: "by size", Index: "by-size"}.Partition("x").Where(index.SortCondition{}), nil},
 	}
 	for _, tt := range bad {
@@ -327,5 +328,21 @@ func TestSortPrefixOnNumberSortKey(t *testing.T) {
 		Patterns: []index.AccessPattern{p}}
 	if _, err := p.Partition("C#1").KeyCondition(table); !errors.Is(err, index.ErrInvalidPattern) {
 		t.Errorf("KeyCondition() = %v; want ErrInvalidPattern", err)
+	}
+}
+
+// deletingTable answers DescribeTable with a table being deleted.
+type deletingTable struct{ index.Client }
+
+func (deletingTable) DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error) {
+	return &dynamodb.DescribeTableOutput{Table: &types.TableDescription{TableStatus: types.TableStatusDeleting}}, nil
+}
+
+// TestWaitActiveOnADeletingTable: a table being deleted never becomes
+// active; waiting for it fails at once, even without a deadline.
+func TestWaitActiveOnADeletingTable(t *testing.T) {
+	err := index.WaitActive(context.Background(), deletingTable{}, "t")
+	if err == nil || !strings.Contains(err.Error(), "being deleted") {
+		t.Errorf("WaitActive = %v; want a table being deleted", err)
 	}
 }

@@ -174,8 +174,8 @@ func (q Query) KeyCondition(t Table) (expression.KeyConditionBuilder, error) {
 		sc = key.Between(expression.Value(vals[0]), expression.Value(vals[1]))
 	case sortBeginsWith:
 		s, ok := vals[0].(string)
-		if !ok {
-			return none, fmt.Errorf("%w: pattern %q: begins_with needs a string", ErrInvalidPattern, q.Pattern.Name)
+		if !ok || sk.ScalarType() == types.ScalarAttributeTypeN {
+			return none, fmt.Errorf("%w: pattern %q: begins_with needs a string and a string or binary sort key", ErrInvalidPattern, q.Pattern.Name)
 		}
 		sc = key.BeginsWith(s)
 	}
