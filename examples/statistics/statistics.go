@@ -15,11 +15,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
@@ -109,6 +112,21 @@ func New(db repository.Client, table index.Table, s3c S3Client) (*Service, error
 		return nil, err
 	}
 	return &Service{db: db, stats: stats, reports: reports, s3: s3c}, nil
+}
+
+// FromEnvironment returns the service for a Lambda function: its table is
+// named by the environment variable TABLE_NAME, and its clients use the
+// function's AWS configuration.
+func FromEnvironment(ctx context.Context) (*Service, error) {
+	table := os.Getenv("TABLE_NAME")
+	if table == "" {
+		return nil, errors.New("statistics: TABLE_NAME is not set")
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
+	return New(dynamodb.NewFromConfig(cfg), Table(table), s3.NewFromConfig(cfg))
 }
 
 // Subscriber returns the subscriber that keeps the company names: a

@@ -9,26 +9,14 @@ package main
 import (
 	"context"
 	"log"
-	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/tablestakes/tablestakes/examples/statistics"
 )
 
 func main() {
-	table := os.Getenv("TABLE_NAME")
-	if table == "" {
-		log.Fatal("uploads-lambda: TABLE_NAME is not set")
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Fatalf("uploads-lambda: %v", err)
-	}
-	svc, err := statistics.New(dynamodb.NewFromConfig(cfg), statistics.Table(table), s3.NewFromConfig(cfg))
+	svc, err := statistics.FromEnvironment(context.Background())
 	if err != nil {
 		log.Fatalf("uploads-lambda: %v", err)
 	}
