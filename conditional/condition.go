@@ -113,7 +113,7 @@ const (
 // HasType holds when attr is of type t.
 func HasType(attr string, t Type) Condition { return cond(expression.AttributeType(name(attr), t)) }
 
-// And holds when all of cs hold.
+// And holds when a, b and every condition of more hold.
 func And(a, b Condition, more ...Condition) Condition {
 	bs := make([]expression.ConditionBuilder, len(more))
 	for i, c := range more {
@@ -122,7 +122,7 @@ func And(a, b Condition, more ...Condition) Condition {
 	return cond(expression.And(a.b, b.b, bs...))
 }
 
-// Or holds when any of cs holds.
+// Or holds when a, b or any condition of more holds.
 func Or(a, b Condition, more ...Condition) Condition {
 	bs := make([]expression.ConditionBuilder, len(more))
 	for i, c := range more {

@@ -53,12 +53,13 @@ func (tx *Tx) Writes() []*repository.Write { return tx.writes }
 // idempotency token ([repository.Token]) and the retry policy for
 // transaction conflicts ([repository.Attempts]).
 //
-// It returns the first planning error from [Tx.Add], or a
-// [*repository.TxError] naming the write that failed (its Index is the
-// order of Add calls) and why, with the current item; errors.Is sees
-// through it to [ErrVersionConflict], [ErrDuplicate], [ErrConditionFailed],
-// [repository.ErrAlreadyExists], [repository.ErrNotFound] or
-// [ErrTransactionConflict].
+// It returns the first planning error from [Tx.Add], wrapped in a
+// [*repository.TxError] whose Refused is set (it matches
+// [ErrInvalidTransaction]), or a [*repository.TxError] naming the write that
+// failed (its Index is the order of Add calls) and why, with the current
+// item; errors.Is sees through it to [ErrVersionConflict], [ErrDuplicate],
+// [ErrConditionFailed], [repository.ErrAlreadyExists],
+// [repository.ErrNotFound] or [ErrTransactionConflict].
 func (tx *Tx) Commit(ctx context.Context, client repository.TransactWriteItemsAPI, opts ...repository.TxOption) error {
 	if tx.err != nil {
 		return tx.err

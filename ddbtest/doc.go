@@ -25,7 +25,7 @@
 //	func TestCompanies(t *testing.T) {
 //		client := ddbtest.DynamoDB(t)
 //		table := ddbtest.Table(t, client, profiles) // profiles is an index.Table
-//		repo, err := repository.New[Company](client, table)
+//		repo, err := repository.New[Company](client, table, repository.WithKeys("COMPANY#{id}", "PROFILE"))
 //		...
 //	}
 package ddbtest

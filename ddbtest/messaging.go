@@ -51,8 +51,8 @@ func RawDelivery() SubscribeOption { return func(c *subConfig) { c.raw = true } 
 func FIFO() SubscribeOption { return func(c *subConfig) { c.fifo = true } }
 
 // VisibilityTimeout sets how long a received message stays hidden before it
-// is delivered again (whole seconds; SQS's default is 30 s, long for a test
-// that checks redelivery).
+// is delivered again (rounded to whole seconds, at least one; SQS's default
+// is 30 s, long for a test that checks redelivery).
 func VisibilityTimeout(d time.Duration) SubscribeOption {
 	return func(c *subConfig) { c.visibility = d }
 }

@@ -28,7 +28,8 @@
 //			SortKey:      index.S("createdAt"),
 //			Projection:   index.Include("name", "id"),
 //		}},
-//		Stream: types.StreamViewTypeNewAndOldImages,
+//		Stream:   types.StreamViewTypeNewAndOldImages,
+//		Patterns: []index.AccessPattern{byIndustry},
 //	}
 //
 //	var byIndustry = index.AccessPattern{

@@ -12,7 +12,8 @@ import (
 // condition. Multi-item reads go through access patterns only (principle 8).
 //
 // List a table's patterns in [Table.Patterns] so that [Verify] and
-// [Table.Validate] check them; build queries with [AccessPattern.Partition].
+// [Table.Validate] check them; the repository queries only patterns listed
+// there. Build queries with [AccessPattern.Partition].
 type AccessPattern struct {
 	// Name says what the pattern is for, e.g. "companies by industry,
 	// newest first". It also binds pagination cursors to the pattern.
@@ -117,8 +118,9 @@ func (q Query) PartitionValue() (any, error) {
 
 // KeyCondition returns the key condition of q on table t. It fails with
 // [ErrUndeclaredIndex] when the pattern's index is not declared on t, and
-// with [ErrInvalidPattern] when a sort condition is given for a key without
-// a sort key or a prefix is applied to a non-string value.
+// with [ErrInvalidPattern] when the partition value is missing, a sort
+// condition is given for an index without a sort key, a prefix is applied
+// to a non-string value, or [BeginsWith] is used on a number sort key.
 func (q Query) KeyCondition(t Table) (expression.KeyConditionBuilder, error) {
 	var none expression.KeyConditionBuilder
 	if err := q.Pattern.check(t); err != nil {

@@ -15,7 +15,9 @@ import (
 // difference: a missing table or index, a key schema or key type that
 // differs, a projection that differs or lacks an attribute that one of
 // t.Patterns reads, or a stream that is off or of another view type.
-// Extra live indexes are not an error.
+// Extra live indexes are not an error. An invalid declaration is a
+// [*DeclarationError], as from [Table.Validate], and a failed call the SDK's
+// error, wrapped.
 func Verify(ctx context.Context, c Client, t Table) error {
 	if err := t.Validate(); err != nil {
 		return err

@@ -203,9 +203,11 @@ func applyCall(opts []CallOption) call {
 	return c
 }
 
-// ConsistentRead makes Get, BatchGet and base-table queries strongly
-// consistent. Reads are eventually consistent by default (principle 6):
-// half the cost, and right for almost every read.
+// ConsistentRead makes Get, BatchGet, Scan and queries of the base table or
+// of a local index strongly consistent. A query of a global index, which has
+// no consistent reads, fails with [index.ErrInvalidPattern]. Reads are
+// eventually consistent by default (principle 6): half the cost, and right
+// for almost every read.
 func ConsistentRead() CallOption { return func(c *call) { c.consistent = true } }
 
 // Project reads only the named attributes (Get, BatchGet, Query, Scan).

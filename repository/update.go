@@ -107,10 +107,16 @@ func (ch change) top() string {
 // [*UpdateError] before any request. Key attributes and derived attributes
 // cannot be changed directly.
 //
+// On a versioned model ([WithVersion]) Update needs [IfVersion], unless
+// [AnyVersion] is given or the changes are only [Add]s, and it increments
+// the version.
+//
 // It returns [ErrNotFound] (as a [*ConditionError]) when the item does not
-// exist, a [*ConditionError] with the current item when an [If] condition
-// fails, a [*GrowthError] when a bounded collection would exceed its bound,
-// and an [*IDError] or [*UpdateError] before any request.
+// exist, [ErrVersionConflict] in a [*ConditionError] carrying the current
+// item when the version is stale, a [*ConditionError] with the current item
+// when an [If] condition fails, a [*GrowthError] when a bounded collection
+// would exceed its bound, and an [*IDError], [*UpdateError] or
+// [ErrVersionRequired] before any request.
 func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, opts ...CallOption) (T, error) {
 	var zero T
 	w, err := r.PlanUpdate(ctx, id, changes, opts...)
