@@ -121,7 +121,13 @@ func (c Change) Order() string {
 	if c.Version > 0 {
 		return fmt.Sprintf("v%020d.%s", c.Version, tail)
 	}
-	return "s" + strings.Repeat("0", max(0, 40-len(c.Sequence))) + c.Sequence + "." + tail
+	return "s" + padSequence(c.Sequence) + "." + tail
+}
+
+// padSequence left-pads a stream sequence number (up to 40 digits) with
+// zeros, so that string comparison orders sequence numbers as numbers.
+func padSequence(seq string) string {
+	return strings.Repeat("0", max(0, 40-len(seq))) + seq
 }
 
 // wire is the JSON form of a Change.

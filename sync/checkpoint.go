@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
@@ -61,10 +60,6 @@ func NewTableCheckpoints(client repository.Client, table index.Table) (*TableChe
 func (c *TableCheckpoints) TableName() string { return c.repo.Table().Name }
 
 func shardKey(streamARN, shardID string) string { return streamARN + "#" + shardID }
-
-func padSequence(seq string) string {
-	return strings.Repeat("0", max(0, 40-len(seq))) + seq
-}
 
 // Load returns the shard's checkpoint, or "" when there is none.
 func (c *TableCheckpoints) Load(ctx context.Context, streamARN, shardID string) (string, error) {
