@@ -190,9 +190,23 @@ spawn() {
 	echo $! >"$pidfile"
 }
 
+# check_loopback fails when DynamoDB Local, started with the bind shim,
+# listens on anything but 127.0.0.1 (ss from iproute2 tells; without ss the
+# check is skipped).
+check_loopback() {
+	command -v ss >/dev/null 2>&1 || return 0
+	local addrs
+	addrs="$(ss -Hltn "sport = :$DDB_PORT" 2>/dev/null | awk '{print $4}' | sort -u || true)"
+	if [ -n "$addrs" ] && printf '%s\n' "$addrs" | grep -qv "^127\.0\.0\.1:"; then
+		stop_one "DynamoDB Local" "dynamodb-$DDB_PORT"
+		die "DynamoDB Local listened on $(echo $addrs), not only 127.0.0.1: the bind shim did not take (log: $STATE/run/dynamodb-$DDB_PORT.log)"
+	fi
+}
+
 start() {
 	install
 	mkdir -p "$STATE/run"
+	local started_ddb=0
 	if ddb_up; then
 		log "DynamoDB Local already answers on 127.0.0.1:$DDB_PORT; reusing it"
 	else
@@ -200,6 +214,7 @@ start() {
 		local where="127.0.0.1:$DDB_PORT"
 		[ -n "$LOOPBACK" ] || where="port $DDB_PORT of every interface"
 		log "starting DynamoDB Local $DDB_VERSION on $where"
+		started_ddb=1
 		spawn "$STATE/run/dynamodb-$DDB_PORT.pid" "$STATE/run/dynamodb-$DDB_PORT.log" \
 			env ${LOOPBACK:+LD_PRELOAD="$LOOPBACK"} \
 			"$JAVA" -Xms256m -Djava.net.preferIPv4Stack=true -XX:+UseSerialGC -Djava.library.path="$DDB_DIR/DynamoDBLocal_lib" \
@@ -214,6 +229,7 @@ start() {
 			env FAUXQS_LOGGER=false "$NODE" "$PKG_DIR/fauxqs.mjs" "$STATE/pkg/node_modules/fauxqs" "$FAUXQS_PORT"
 	fi
 	wait_up "DynamoDB Local" ddb_up "$STATE/run/dynamodb-$DDB_PORT.pid" "$STATE/run/dynamodb-$DDB_PORT.log"
+	if [ "$started_ddb" = 1 ] && [ -n "$LOOPBACK" ]; then check_loopback; fi
 	wait_up "fauxqs" fauxqs_up "$STATE/run/fauxqs-$FAUXQS_PORT.pid" "$STATE/run/fauxqs-$FAUXQS_PORT.log"
 	log "DynamoDB Local: http://127.0.0.1:$DDB_PORT   fauxqs (SNS, SQS, S3): http://127.0.0.1:$FAUXQS_PORT"
 }
