@@ -18,6 +18,7 @@ import (
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/tablestakes/tablestakes/ddbtest"
 	"github.com/tablestakes/tablestakes/index"
@@ -247,5 +248,22 @@ func TestTableFailedWaitDeletesTable(t *testing.T) {
 	}
 	if !rt.failed || len(c.deleted) != 1 {
 		t.Errorf("Table(wait fails): failed = %v, deleted %v; want failed and the table deleted", rt.failed, c.deleted)
+	}
+}
+
+// TestSubscribeVisibilityTimeout: a timeout under a second is one second,
+// not SQS's default.
+func TestSubscribeVisibilityTimeout(t *testing.T) {
+	t.Parallel()
+	sqsc := ddbtest.SQS(t)
+	sub := ddbtest.Subscribe(t, ddbtest.SNS(t), sqsc, "visibility", ddbtest.VisibilityTimeout(100*time.Millisecond))
+	out, err := sqsc.GetQueueAttributes(context.Background(), &sqs.GetQueueAttributesInput{
+		QueueUrl: aws.String(sub.QueueURL), AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameVisibilityTimeout},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := out.Attributes[string(sqstypes.QueueAttributeNameVisibilityTimeout)]; got != "1" {
+		t.Errorf("VisibilityTimeout = %q; want 1", got)
 	}
 }

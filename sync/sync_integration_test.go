@@ -544,3 +544,27 @@ func TestCopierReportsADuplicateCopy(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "globex", got.Slug)
 }
+
+// emptySQS answers every ReceiveMessage with no messages and counts them.
+type emptySQS struct{ receives atomic.Int32 }
+
+func (e *emptySQS) ReceiveMessage(context.Context, *sqs.ReceiveMessageInput, ...func(*sqs.Options)) (*sqs.ReceiveMessageOutput, error) {
+	e.receives.Add(1)
+	return &sqs.ReceiveMessageOutput{}, nil
+}
+
+func (e *emptySQS) DeleteMessageBatch(context.Context, *sqs.DeleteMessageBatchInput, ...func(*sqs.Options)) (*sqs.DeleteMessageBatchOutput, error) {
+	return &sqs.DeleteMessageBatchOutput{}, nil
+}
+
+// TestReceiveShortPollingPauses: with no long-poll wait, an empty answer is
+// followed by a pause, not by the next request at once.
+func TestReceiveShortPollingPauses(t *testing.T) {
+	t.Parallel()
+	client := &emptySQS{}
+	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
+	defer cancel()
+	err := tssync.NewSubscriber().Receive(ctx, client, "https://sqs.example/queue", tssync.WithWaitTime(0))
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.LessOrEqual(t, client.receives.Load(), int32(2), "one request per second at most")
+}
