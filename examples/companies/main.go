@@ -31,6 +31,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -90,7 +91,11 @@ func envFromEnvironment() (Env, error) {
 
 // Run sets up both services, drives them and tears everything down; it
 // writes what happens to out and returns the first expectation not met.
+// The services log to out from their own goroutines while the driver
+// writes to it, so every write goes through one lock: out need not be safe
+// for concurrent use.
 func Run(ctx context.Context, out io.Writer, env Env) error {
+	out = &lockedWriter{w: out}
 	d, err := deploy(ctx, out, env)
 	if err != nil {
 		return err
@@ -100,4 +105,17 @@ func Run(ctx context.Context, out io.Writer, env Env) error {
 		err = serr
 	}
 	return err
+}
+
+// lockedWriter serialises writes to w, which may not be safe for
+// concurrent use (a strings.Builder, a bytes.Buffer).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
