@@ -20,7 +20,10 @@ type mutateSettings struct {
 }
 
 // MaxAttempts bounds how many times [Mutate] applies its function and
-// writes. Default 16.
+// writes. Default 50: enough for a handful of writers contending for one
+// item (8 goroutines incrementing one counter need up to about 16 attempts
+// for some calls on a loaded machine), while a call that keeps losing still
+// ends within seconds.
 func MaxAttempts(n int) MutateOption { return func(s *mutateSettings) { s.attempts = n } }
 
 // Backoff sets the retry delay after a conflict: full jitter over a window
@@ -37,12 +40,18 @@ func WithCallOptions(opts ...repository.CallOption) MutateOption {
 
 // Mutate reads the item whose id is id (strongly consistent), applies fn to
 // it and writes it back under an optimistic lock: the write succeeds only if
-// nobody wrote the item in between. On a version conflict it applies fn
-// again to the current item, which the failed write returned, so a retry
-// costs no extra read; after [MaxAttempts] it returns the last conflict.
-// The repository must be versioned ([repository.WithVersion]).
+// nobody wrote the item in between. On a first version conflict it applies
+// fn again at once to the current item, which the failed write returned (no
+// extra read); on later ones it waits ([Backoff]) and reads the item again,
+// so that fn never works on state older than the wait. After [MaxAttempts]
+// it returns the last conflict. The repository must be versioned
+// ([repository.WithVersion]).
 //
-// fn may run several times and must only change the item it is given. An
+// fn runs once per attempt, on a fresh copy of the item, and must only
+// change the item it is given. A write that DynamoDB applied but whose
+// response was lost is not attempted again: the repository sends it as an
+// idempotent transaction, and the SDK's resend is answered with success
+// (see [repository.WithRetryUnsafeWrites]), so fn's change lands once. An
 // error from fn aborts Mutate without writing and is returned as is.
 //
 // It returns the item as written, [repository.ErrNotFound] when there is
@@ -51,7 +60,7 @@ func WithCallOptions(opts ...repository.CallOption) MutateOption {
 // attempt lost the race.
 func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id string, fn func(*T) error, opts ...MutateOption) (T, error) {
 	var zero T
-	s := mutateSettings{attempts: 16, base: 5 * time.Millisecond, max: 500 * time.Millisecond}
+	s := mutateSettings{attempts: 50, base: 5 * time.Millisecond, max: 500 * time.Millisecond}
 	for _, o := range opts {
 		if o != nil {
 			o(&s)
@@ -79,11 +88,19 @@ func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id strin
 		if !errors.Is(err, ErrVersionConflict) || !errors.As(err, &ce) || ce.Item == nil || attempt >= max(s.attempts, 1) {
 			return zero, err
 		}
-		if item, err = repo.Decode(ce.Item); err != nil {
-			return zero, err
+		if attempt == 1 {
+			// The item as the failed write found it: current, so retry at once.
+			if item, err = repo.Decode(ce.Item); err != nil {
+				return zero, err
+			}
+			continue
 		}
-		if err := backoff.Sleep(ctx, attempt, s.base, s.max); err != nil {
+		if err := backoff.Sleep(ctx, attempt-1, s.base, s.max); err != nil {
 			return zero, fmt.Errorf("conditional: mutate: %w", err)
+		}
+		// Others wrote during the wait: start again from the item as it is now.
+		if item, err = repo.Get(ctx, id, append(s.call, repository.ConsistentRead())...); err != nil {
+			return zero, err
 		}
 	}
 }

@@ -60,7 +60,7 @@ func (tx *Tx) Writes() []*repository.Write { return tx.writes }
 // item; errors.Is sees through it to [ErrVersionConflict], [ErrDuplicate],
 // [ErrConditionFailed], [repository.ErrAlreadyExists],
 // [repository.ErrNotFound] or [ErrTransactionConflict].
-func (tx *Tx) Commit(ctx context.Context, client repository.TransactWriteItemsAPI, opts ...repository.TxOption) error {
+func (tx *Tx) Commit(ctx context.Context, client repository.TransactWriteItemsAPI, opts ...repository.CallOption) error {
 	if tx.err != nil {
 		return tx.err
 	}

@@ -35,6 +35,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -163,6 +164,9 @@ type ddbStub struct {
 	mu     sync.Mutex
 	record bool
 	bodies map[string][]byte // last request body by operation
+	// sent and requests count the request body bytes and the requests
+	// the stub received.
+	sent, requests atomic.Int64
 }
 
 type stubResponse struct {
@@ -192,6 +196,10 @@ func newDDBStub(tb testing.TB) *ddbStub {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	update, err := json.Marshal(map[string]json.RawMessage{"Attributes": item})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	resp := func(body []byte) stubResponse {
 		return stubResponse{body: body, crc: []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)}}
 	}
@@ -200,6 +208,9 @@ func newDDBStub(tb testing.TB) *ddbStub {
 			"DynamoDB_20120810.GetItem": resp(get),
 			"DynamoDB_20120810.PutItem": resp([]byte("{}")),
 			"DynamoDB_20120810.Query":   resp(query),
+			// Exactly-once writes (bench_exactlyonce_test.go).
+			"DynamoDB_20120810.UpdateItem":         resp(update),
+			"DynamoDB_20120810.TransactWriteItems": resp([]byte("{}")),
 		},
 		bodies: map[string][]byte{},
 	}
@@ -213,14 +224,18 @@ func (s *ddbStub) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	record := s.record
 	s.mu.Unlock()
+	var n int64
 	if record {
 		body, _ := io.ReadAll(r.Body)
+		n = int64(len(body))
 		s.mu.Lock()
 		s.bodies[target] = body
 		s.mu.Unlock()
 	} else {
-		_, _ = io.Copy(io.Discard, r.Body)
+		n, _ = io.Copy(io.Discard, r.Body)
 	}
+	s.sent.Add(n)
+	s.requests.Add(1)
 	h := w.Header()
 	h["Content-Type"] = stubContentType
 	resp, ok := s.responses[target]
@@ -267,14 +282,18 @@ func (c loopbackSafeClient) Do(req *http.Request) (*http.Response, error) {
 type benchEnv struct {
 	stub   *ddbStub
 	client *dynamodb.Client
-	repo   *repository.Repository[benchCompany]
+	// repo sends the plain PutItem a hand-written Create sends
+	// (WithRetryUnsafeWrites), so that the two compare client-side work;
+	// bench_exactlyonce_test.go compares it with the default.
+	repo *repository.Repository[benchCompany]
 }
 
 func newBenchEnv(tb testing.TB) *benchEnv {
 	tb.Helper()
 	stub := newDDBStub(tb)
 	client := stub.client()
-	repo, err := repository.New[benchCompany](client, benchTable, repository.WithKeys("COMPANY#{id}", "PROFILE"))
+	repo, err := repository.New[benchCompany](client, benchTable, repository.WithKeys("COMPANY#{id}", "PROFILE"),
+		repository.WithRetryUnsafeWrites())
 	if err != nil {
 		tb.Fatal(err)
 	}

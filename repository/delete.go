@@ -42,6 +42,10 @@ func (r *Repository[T]) PlanDelete(ctx context.Context, id string, opts ...CallO
 	if c.cond != nil {
 		w.And(*c.cond)
 	}
+	// A conditional delete resent after a lost response finds no item and
+	// succeeds; but resent after the id was created again, it would delete
+	// the new item if the condition held for it.
+	w.retryUnsafe = w.cond != nil
 	if len(r.s.uniques) > 0 {
 		cur, err := r.current(ctx, key, c)
 		if err != nil {

@@ -60,6 +60,12 @@ var (
 	// ErrInvalidTransaction reports a transaction refused before sending:
 	// too many items, or two operations on one item. See [*TxError].
 	ErrInvalidTransaction = errors.New("repository: invalid transaction")
+	// ErrIdempotentParameterMismatch reports a write or transaction sent
+	// with an idempotency token ([Token]) that DynamoDB saw in the last ten
+	// minutes with different content (its IdempotentParameterMismatch
+	// exception, which the error wraps). This request wrote nothing; the
+	// earlier one, if it succeeded, stands. Use a new token for a new write.
+	ErrIdempotentParameterMismatch = errors.New("repository: idempotency token reused with different content")
 	// ErrConditionFailed reports a write whose condition did not hold.
 	// See [*ConditionError].
 	ErrConditionFailed = errors.New("repository: condition failed")

@@ -1040,7 +1040,7 @@ func TestConsumedCapacity(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for name, c := range map[string]repository.Capacity{"PutItem": put, "GetItem": get, "Query": query} {
+	for name, c := range map[string]repository.Capacity{"TransactWriteItems": put, "GetItem": get, "Query": query} {
 		if c.Units <= 0 || c.Operation != name {
 			t.Errorf("%s capacity = %+v; want units > 0", name, c)
 		}

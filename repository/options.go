@@ -36,6 +36,7 @@ type settings struct {
 	uniques     []string
 	txTries     int
 	parentAttr  string
+	retryUnsafe bool
 }
 
 type indexKey struct {
@@ -134,6 +135,31 @@ func WithUnique(attrs ...string) Option {
 // transaction conflict. Default 4. Condition failures are never retried.
 func WithTransactRetry(attempts int) Option { return func(s *settings) { s.txTries = attempts } }
 
+// WithRetryUnsafeWrites sends every single write as a plain PutItem,
+// UpdateItem or DeleteItem, trading exactly-once for half the write
+// capacity.
+//
+// By default a write that cannot be resent safely goes as a TransactWriteItems
+// of one item under an idempotency token ([Token]): Create, a versioned or
+// [If]-conditioned Put, Update or Delete, and an Update that adds to a
+// number or appends to a list. When DynamoDB applies such a write but its
+// response is lost (a reset connection, a timeout, a 500 after the write),
+// the SDK resends the request; DynamoDB recognises the token and answers
+// with success, applying nothing twice. DynamoDB charges a transactional
+// write two write units per KB instead of one, and an [Repository.Update] so
+// sent reads the item back (strongly consistent) since a transaction returns
+// no values. Writes that land the same however often they are sent — a Put
+// or Update without a version or condition, a Delete without a condition,
+// and batch writes — are sent plainly either way.
+//
+// With this option, a resent conditional write fails on its own result —
+// [ErrAlreadyExists] after a Create that landed, [ErrVersionConflict] after
+// a versioned write that landed, and read-modify-write callers (conditional.Mutate)
+// apply their change again — and a resent counter counts twice. Choose it
+// only where responses are not lost in practice or such outcomes are
+// acceptable. Writes with unique attributes are transactions either way.
+func WithRetryUnsafeWrites() Option { return func(s *settings) { s.retryUnsafe = true } }
+
 // WithScan opts the repository in to [Repository.Scan]. Without it Scan
 // returns [ErrScanDisabled] (principle 12).
 func WithScan() Option { return func(s *settings) { s.scan = true } }
@@ -184,6 +210,13 @@ type call struct {
 	capacity   *Capacity
 	version    *int64
 	anyVersion bool
+	// token is the idempotency token ([Token]); attempts bounds
+	// transaction conflict retries ([Attempts]).
+	token    string
+	attempts int
+	// txCapacity, set by a repository sending a write as a transaction,
+	// takes the transaction's consumed capacity instead of capacity.
+	txCapacity func([]types.ConsumedCapacity)
 }
 
 func newCall(opts []CallOption) call {

@@ -48,7 +48,7 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 	if err != nil {
 		return nil, err
 	}
-	w := &Write{op: opPut, table: r.table.Name, key: key, item: m, onFail: ErrAlreadyExists}
+	w := &Write{op: opPut, table: r.table.Name, key: key, item: m, onFail: ErrAlreadyExists, retryUnsafe: true}
 	w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
 	w.built = &r.notExists // the same for every Create, unless more is added
 	if c.cond != nil {
@@ -99,7 +99,7 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 	if err != nil {
 		return nil, err
 	}
-	w := &Write{op: opPut, table: r.table.Name, key: key, item: m}
+	w := &Write{op: opPut, table: r.table.Name, key: key, item: m, retryUnsafe: r.Versioned() || c.cond != nil}
 	if r.Versioned() {
 		m[r.s.versionAttr] = versionValue(v + 1)
 		r.expectVersion(w, v)

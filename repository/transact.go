@@ -19,31 +19,26 @@ import (
 // MaxTransactItems is DynamoDB's limit on the items of one transaction.
 const MaxTransactItems = 100
 
-// TxOption adjusts [Transact].
-type TxOption func(*txSettings)
-
-type txSettings struct {
-	token    string
-	attempts int
-	sdk      []func(*dynamodb.Options)
-	capacity func(*types.ConsumedCapacity)
-}
-
-// Token sets the transaction's idempotency token (ClientRequestToken, 1 to
-// 36 characters). Sending the same transaction again with the same token
-// within ten minutes applies it once. Default: a new random UUID.
-func Token(token string) TxOption { return func(s *txSettings) { s.token = token } }
+// Token sets the idempotency token (DynamoDB's ClientRequestToken, 1 to 36
+// characters) of a transaction ([Transact]) or of a single write sent as
+// one (see [WithRetryUnsafeWrites] for which writes are). DynamoDB applies
+// a request carrying a token it applied in the last ten minutes once, and
+// answers the repeat with success: the SDK's own retries after a lost
+// response reuse the token, and a caller that retries a whole operation —
+// an HTTP handler given an Idempotency-Key, a queue consumer redelivered a
+// message — can pass the same token to the retry. The same token with
+// different writes within those ten minutes fails with
+// [ErrIdempotentParameterMismatch]. A write given a token is always sent as a
+// transaction. Default: a new random UUID per call.
+func Token(token string) CallOption { return func(c *call) { c.token = token } }
 
 // Attempts sets how many times a transaction canceled only by transaction
 // conflicts (another request writing one of its items at the same moment)
-// is sent, with the same token and jittered exponential backoff. Default 4.
-// A transaction with a failed condition is never retried.
-func Attempts(n int) TxOption { return func(s *txSettings) { s.attempts = n } }
-
-// TxSDKOptions passes per-call options through to the SDK client.
-func TxSDKOptions(fns ...func(*dynamodb.Options)) TxOption {
-	return func(s *txSettings) { s.sdk = append(s.sdk, fns...) }
-}
+// is sent, with the same token and jittered exponential backoff. Default 4
+// for [Transact]; for a single write sent as a transaction, the
+// repository's [WithTransactRetry]. A transaction with a failed condition is
+// never retried.
+func Attempts(n int) CallOption { return func(c *call) { c.attempts = n } }
 
 // TxError reports a transaction that was refused before sending or that
 // DynamoDB canceled. Nothing was written. Err is the failure of the write
@@ -72,6 +67,9 @@ type TxError struct {
 	// Refused is true when the transaction was never sent: it was invalid
 	// or one of its writes could not be planned.
 	Refused bool
+	// part is the position of the failed item among all the items sent
+	// (writes and their guards); -1 when unknown.
+	part int
 }
 
 // Error describes the failure.
@@ -127,12 +125,10 @@ const reasonInvalid = "invalid transaction"
 // was. Cancellations caused only by transaction conflicts are retried
 // ([Attempts]) with the same idempotency token ([Token]); condition
 // failures are not. On success each write's [Write.Committed] runs.
-func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write, opts ...TxOption) error {
-	s := txSettings{attempts: 4}
-	for _, o := range opts {
-		if o != nil {
-			o(&s)
-		}
+func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write, opts ...CallOption) error {
+	s := applyCall(opts)
+	if s.attempts <= 0 {
+		s.attempts = 4
 	}
 	if s.token == "" {
 		s.token = uuid.NewString()
@@ -175,21 +171,25 @@ func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write
 			"%w: %d items (with unique guards); the limit is %d", ErrInvalidTransaction, len(items), MaxTransactItems)}
 	}
 	in := &dynamodb.TransactWriteItemsInput{TransactItems: items, ClientRequestToken: aws.String(s.token)}
-	if s.capacity != nil {
+	if s.capacity != nil || s.txCapacity != nil {
 		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityIndexes
 	}
 	for attempt := 1; ; attempt++ {
 		out, err := client.TransactWriteItems(ctx, in, s.sdk...)
 		if err == nil {
-			if s.capacity != nil {
-				for i := range out.ConsumedCapacity {
-					s.capacity(&out.ConsumedCapacity[i])
-				}
+			if s.txCapacity != nil {
+				s.txCapacity(out.ConsumedCapacity)
+			} else if s.capacity != nil {
+				addCapacity(s.capacity, "TransactWriteItems", "", out.ConsumedCapacity)
 			}
 			for _, w := range writes {
 				w.Committed()
 			}
 			return nil
+		}
+		var mismatch *types.IdempotentParameterMismatchException
+		if errors.As(err, &mismatch) {
+			return fmt.Errorf("%w: token %q: %w", ErrIdempotentParameterMismatch, s.token, err)
 		}
 		retry, txErr := cancellation(err, parts, owner)
 		if txErr == nil {
@@ -235,7 +235,7 @@ func cancellation(err error, parts []*Write, owner []int) (bool, *TxError) {
 	reason := tce.CancellationReasons[first]
 	p := parts[first]
 	te := &TxError{
-		Index: owner[first], Table: p.table, Key: p.key,
+		Index: owner[first], Table: p.table, Key: p.key, part: first,
 		Reason: aws.ToString(reason.Code), Message: aws.ToString(reason.Message), Item: reason.Item,
 	}
 	switch te.Reason {
@@ -270,16 +270,33 @@ func itemID(table string, key map[string]types.AttributeValue) string {
 	return b.String()
 }
 
-// transact sends a write with companions (unique guards) as a transaction.
+// transact sends a write as a transaction of its own, with its companions
+// (unique guards), under the call's idempotency token.
 func (r *Repository[T]) transact(ctx context.Context, w *Write, c call) error {
-	opts := []TxOption{Attempts(r.s.txTries), TxSDKOptions(c.sdk...)}
-	if r.s.capacity != nil || c.capacity != nil {
-		opts = append(opts, func(s *txSettings) {
-			s.capacity = func(cc *types.ConsumedCapacity) { r.report(ctx, c, "TransactWriteItems", cc) }
-		})
+	tc := c
+	if tc.attempts <= 0 {
+		tc.attempts = r.s.txTries
 	}
-	err := Transact(ctx, r.client, []*Write{w}, opts...)
+	if r.s.capacity != nil || c.capacity != nil {
+		tc.capacity = nil
+		tc.txCapacity = func(ccs []types.ConsumedCapacity) {
+			ptrs := make([]*types.ConsumedCapacity, len(ccs))
+			for i := range ccs {
+				ptrs[i] = &ccs[i]
+			}
+			r.report(ctx, c, "TransactWriteItems", ptrs...)
+		}
+	}
+	err := Transact(ctx, r.client, []*Write{w}, func(dst *call) { *dst = tc })
 	var te *TxError
+	if errors.As(err, &te) && te.part == 0 && te.Reason == "ConditionalCheckFailed" &&
+		w.ConditionFailure(te.Item, err) == nil {
+		// The write's own condition failed in a way that means success (a
+		// Delete finding no item): nothing else in it was written, and
+		// nothing else needed to be.
+		w.Committed()
+		return nil
+	}
 	if errors.As(err, &te) && te.Index == 0 && te.Err != nil &&
 		(errors.Is(te.Err, ErrConditionFailed) || errors.Is(te.Err, ErrDuplicate)) {
 		// A single write reports its own failure, as if sent alone.

@@ -128,8 +128,9 @@ func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, 
 	if err != nil {
 		return zero, err
 	}
-	if len(w.companions) > 0 {
-		// A transaction returns no values: read the item back.
+	if attrs == nil {
+		// Sent as a transaction, which returns no values: read the item
+		// back, strongly consistent.
 		return r.Get(ctx, id, append(opts, ConsistentRead())...)
 	}
 	return r.decode(attrs)
@@ -198,6 +199,9 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 			u = u.Remove(name)
 		case chAdd:
 			u = u.Add(name, expression.Value(ch.value))
+			if av, err := r.encodeValue(ch.value); err != nil || !isSet(av) {
+				w.retryUnsafe = true // adding to a number twice counts twice
+			}
 			if _, ok := r.s.bounds[ch.name]; ok {
 				av, err := r.encodeValue(ch.value)
 				if err != nil {
@@ -215,6 +219,7 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 			}
 			u = u.Set(name, expression.ListAppend(
 				expression.IfNotExists(name, expression.Value([]any{})), expression.Value(ch.values)))
+			w.retryUnsafe = true
 			if err := r.boundGrowth(w, ch.name, len(ch.values)); err != nil {
 				return nil, err
 			}
@@ -246,6 +251,10 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 	if c.cond != nil {
 		w.And(*c.cond)
 	}
+	// An update guarded only by the item's existence, setting and removing
+	// values, lands the same however often it is resent; a version or a
+	// caller's condition fails on its own result.
+	w.retryUnsafe = w.retryUnsafe || r.Versioned() || c.cond != nil
 	return w, nil
 }
 
@@ -419,4 +428,14 @@ func (r *Repository[T]) updateGuards(ctx context.Context, w *Write, id string, t
 			Err: fmt.Errorf("no item with id %q", id)}
 	}
 	return r.moveGuards(w, id, attrs, cur, next)
+}
+
+// isSet reports a string, number or binary set: adding one to a set twice
+// leaves the set as adding it once does.
+func isSet(av types.AttributeValue) bool {
+	switch av.(type) {
+	case *types.AttributeValueMemberSS, *types.AttributeValueMemberNS, *types.AttributeValueMemberBS:
+		return true
+	}
+	return false
 }

@@ -38,6 +38,11 @@ type Write struct {
 	notFound error // when the item was absent: ErrNotFound for updates
 	bounds   map[string]appendBound
 
+	// retryUnsafe marks a write that a resend after a lost response would
+	// misreport (a conditional write fails on its own result) or apply
+	// twice (a counter): such writes are sent as idempotent transactions.
+	retryUnsafe bool
+
 	expect      *int64 // the version a versioned write expects
 	versionAttr string
 	absentOK    bool // a failed condition on an absent item is success (idempotent delete)
@@ -189,10 +194,13 @@ func (w *Write) ConditionFailure(current map[string]types.AttributeValue, cause 
 }
 
 // send performs a single write and returns the attributes DynamoDB returned
-// (ALL_NEW for updates).
+// (ALL_NEW for updates), or nil when it was sent as a transaction, which
+// returns none.
 func (r *Repository[T]) send(ctx context.Context, w *Write, c call) (map[string]types.AttributeValue, error) {
-	if len(w.companions) > 0 {
-		// Transact runs w.Committed on success.
+	if len(w.companions) > 0 || c.token != "" || w.retryUnsafe && !r.s.retryUnsafe {
+		// One TransactWriteItems under an idempotency token: the SDK's
+		// retries after a lost response are answered with success, not
+		// applied again. Transact runs w.Committed on success.
 		return nil, r.transact(ctx, w, c)
 	}
 	e, has, err := w.expr()
@@ -278,22 +286,40 @@ func (r *Repository[T]) report(ctx context.Context, c call, op string, ccs ...*t
 	}
 	capy := Capacity{Operation: op, Table: r.table.Name}
 	for _, cc := range ccs {
-		if cc == nil {
-			continue
+		if cc != nil {
+			capy.add(*cc)
 		}
-		capy.Units += aws.ToFloat64(cc.CapacityUnits)
-		capy.Read += aws.ToFloat64(cc.ReadCapacityUnits)
-		capy.Write += aws.ToFloat64(cc.WriteCapacityUnits)
-		capy.Detail = append(capy.Detail, *cc)
 	}
 	if c.capacity != nil {
 		c.capacity.Operation, c.capacity.Table = op, r.table.Name
-		c.capacity.Units += capy.Units
-		c.capacity.Read += capy.Read
-		c.capacity.Write += capy.Write
-		c.capacity.Detail = append(c.capacity.Detail, capy.Detail...)
+		c.capacity.merge(capy)
 	}
 	if r.s.capacity != nil {
 		r.s.capacity(ctx, capy)
+	}
+}
+
+// add adds one table's or index's consumed capacity.
+func (c *Capacity) add(cc types.ConsumedCapacity) {
+	c.Units += aws.ToFloat64(cc.CapacityUnits)
+	c.Read += aws.ToFloat64(cc.ReadCapacityUnits)
+	c.Write += aws.ToFloat64(cc.WriteCapacityUnits)
+	c.Detail = append(c.Detail, cc)
+}
+
+// merge adds the units and detail of o.
+func (c *Capacity) merge(o Capacity) {
+	c.Units += o.Units
+	c.Read += o.Read
+	c.Write += o.Write
+	c.Detail = append(c.Detail, o.Detail...)
+}
+
+// addCapacity adds what one call consumed to *dst, naming the operation
+// and, when one table was written, the table.
+func addCapacity(dst *Capacity, op, table string, ccs []types.ConsumedCapacity) {
+	dst.Operation, dst.Table = op, table
+	for _, cc := range ccs {
+		dst.add(cc)
 	}
 }
