@@ -28,4 +28,14 @@
 //		repo, err := repository.New[Company](client, table, repository.WithKeys("COMPANY#{id}", "PROFILE"))
 //		...
 //	}
+//
+// [Faults] puts real faults between a client and DynamoDB Local:
+// throttling, 500s and 503s as DynamoDB sends them, latency, and responses
+// lost after the server applied the write, scripted per operation or random
+// by rate with a seed, and counted. [DynamoDBWithFaults] returns a client
+// that goes through them with the SDK's default retryer:
+//
+//	faults := ddbtest.NewFaults()
+//	client := ddbtest.DynamoDBWithFaults(t, faults)
+//	faults.Script("PutItem", ddbtest.LostResponse) // applied, then the SDK retries
 package ddbtest
