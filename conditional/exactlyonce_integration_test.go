@@ -3,9 +3,13 @@ package conditional_test
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tablestakes/tablestakes/conditional"
@@ -182,4 +186,112 @@ func get(t *testing.T, r *repository.Repository[Account], id string) Account {
 	a, err := r.Get(context.Background(), id, repository.ConsistentRead())
 	require.NoError(t, err)
 	return a
+}
+
+// raceOnRead is a client that runs before and after around the first
+// GetItem it sends.
+type raceOnRead struct {
+	*dynamodb.Client
+	once          sync.Once
+	before, after func()
+}
+
+func (c *raceOnRead) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o ...func(*dynamodb.Options)) (out *dynamodb.GetItemOutput, err error) {
+	c.once.Do(func() {
+		c.before()
+		out, err = c.Client.GetItem(ctx, in, o...)
+		c.after()
+	})
+	if out == nil && err == nil {
+		return c.Client.GetItem(ctx, in, o...)
+	}
+	return out, err
+}
+
+// TestVersionedPutRacingRecreate: a versioned Put whose item is deleted
+// and created again under the same id, at version 1 again, while the Put
+// is planned, never leaves a guard without its owner, and fails rather
+// than land on the new item when it read the item absent.
+func TestVersionedPutRacingRecreate(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name      string
+		before    bool   // the Delete runs before Put reads the current item, the Create after
+		recreated string // the email of the item created again
+		want      error  // nil: the Put may land
+	}{
+		{"read absent", true, "c@example.com", repository.ErrNotFound},
+		{"read before, other value", false, "c@example.com", conditional.ErrConditionFailed},
+		{"read before, same value", false, "a@example.com", nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			client := ddbtest.DynamoDB(t)
+			repo := newAccounts(t, client)
+			a := Account{Name: "a", Email: "a@example.com"}
+			require.NoError(t, repo.Create(ctx, &a))
+			del := func() { require.NoError(t, repo.Delete(ctx, a.ID, repository.IfVersion(1)), "racing Delete") }
+			create := func() {
+				require.NoError(t, repo.Create(ctx, &Account{ID: a.ID, Name: "again", Email: tt.recreated}), "racing Create")
+			}
+			racing := &raceOnRead{Client: client, before: func() {}, after: func() { del(); create() }}
+			if tt.before {
+				racing.before, racing.after = del, create
+			}
+			putter, err := repository.New[Account](racing, repo.Table(),
+				repository.WithKeys("ACCOUNT#{id}", "PROFILE"), repository.WithVersion("version"), repository.WithUnique("email"))
+			require.NoError(t, err)
+			stale := a
+			stale.Email = "b@example.com"
+			err = putter.Put(ctx, &stale)
+			if tt.want != nil {
+				require.ErrorIs(t, err, tt.want)
+			} else {
+				require.NoError(t, err)
+			}
+			checkGuards(t, client, repo)
+		})
+	}
+}
+
+// checkGuards asserts that every live account holds the guard of its email
+// and every guard is held by a live account with that email. It scans the
+// table with the SDK: the repository reads only through access patterns.
+func checkGuards(t *testing.T, client *dynamodb.Client, repo *repository.Repository[Account]) {
+	t.Helper()
+	ctx := context.Background()
+	emails := map[string]string{} // account id → email
+	guards := map[string]string{} // email → owner
+	var start map[string]types.AttributeValue
+	for {
+		out, err := client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(repo.Table().Name), ConsistentRead: aws.Bool(true), ExclusiveStartKey: start})
+		require.NoError(t, err)
+		for _, item := range out.Items {
+			pk := item["pk"].(*types.AttributeValueMemberS).Value
+			switch {
+			case strings.HasPrefix(pk, "ACCOUNT#"):
+				a, err := repo.Decode(item)
+				require.NoError(t, err)
+				if a.Email != "" {
+					emails[a.ID] = a.Email
+				}
+			case item["owner"] != nil:
+				guards[item["uniqueValue"].(*types.AttributeValueMemberS).Value] = item["owner"].(*types.AttributeValueMemberS).Value
+			}
+		}
+		if start = out.LastEvaluatedKey; len(start) == 0 {
+			break
+		}
+	}
+	for id, email := range emails {
+		if guards[email] != id {
+			t.Errorf("account %s has email %q, whose guard is held by %q", id, email, guards[email])
+		}
+	}
+	for email, owner := range guards {
+		if emails[owner] != email {
+			t.Errorf("guard of %q is held by %s, whose email is %q: the value can never be taken again", email, owner, emails[owner])
+		}
+	}
 }

@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 )
@@ -114,7 +115,17 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 		if err != nil {
 			return nil, err
 		}
-		if cur == nil && !r.Versioned() {
+		switch {
+		case cur == nil && r.Versioned():
+			// The item the caller read is gone. Sent anyway, the write
+			// would land on an item created under the same id since this
+			// read, at the same version, and take guards it knows nothing
+			// of — leaving that item's guards owned by nobody.
+			return nil, &ConditionError{Table: r.table.Name, Key: w.key, Sentinel: ErrNotFound,
+				Err: fmt.Errorf("no item with id %q", r.idOf(item))}
+		case cur == nil:
+			// Created since this read, it would have guards this write
+			// does not release.
 			w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
 		}
 		if err := r.moveGuards(w, r.idOf(item), r.s.uniques, cur, m); err != nil {
