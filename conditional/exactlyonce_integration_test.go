@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tablestakes/tablestakes/conditional"
@@ -294,4 +295,28 @@ func checkGuards(t *testing.T, client *dynamodb.Client, repo *repository.Reposit
 			t.Errorf("guard of %q is held by %s, whose email is %q: the value can never be taken again", email, owner, emails[owner])
 		}
 	}
+}
+
+// TestTokenAcrossCalls: a caller that retries a whole call with the same
+// token (an HTTP Idempotency-Key, a redelivered message) has it applied
+// once; the same token with other content is refused with a sentinel.
+func TestTokenAcrossCalls(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	repo := newAccounts(t, client)
+	a := seed(t, repo)
+	tok := repository.Token(uuid.NewString()) // tokens live for ten minutes: unique per run
+	for range 3 {
+		_, err := conditional.Add(ctx, repo, a.ID, "count", 1, tok)
+		require.NoError(t, err, "Add with the same token")
+	}
+	require.Equal(t, 1, get(t, repo, a.ID).Count, "applied once")
+
+	_, err := conditional.Add(ctx, repo, a.ID, "count", 2, tok)
+	require.ErrorIs(t, err, repository.ErrIdempotentParameterMismatch, "same token, other content")
+	var tx conditional.Tx
+	tx.Add(conditional.Increment(ctx, repo, a.ID, "count", 5))
+	require.ErrorIs(t, tx.Commit(ctx, client, tok), repository.ErrIdempotentParameterMismatch, "same token, other transaction")
+	require.Equal(t, 1, get(t, repo, a.ID).Count, "nothing more applied")
 }
