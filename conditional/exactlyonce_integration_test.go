@@ -320,3 +320,49 @@ func TestTokenAcrossCalls(t *testing.T) {
 	require.ErrorIs(t, tx.Commit(ctx, client, tok), repository.ErrIdempotentParameterMismatch, "same token, other transaction")
 	require.Equal(t, 1, get(t, repo, a.ID).Count, "nothing more applied")
 }
+
+// TestExactlyOnceCapacity measures on DynamoDB Local the write capacity of
+// each write kind, plain (WithRetryUnsafeWrites) and exactly-once: DynamoDB
+// charges a transactional write twice, and an Update sent as a transaction
+// reads the item back.
+func TestExactlyOnceCapacity(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := newAccounts(t, client).Table()
+	// No unique attributes: single writes, no guards, no reads before writing.
+	exact, err := repository.New[Account](client, table, repository.WithKeys("ACCOUNT#{id}", "PROFILE"),
+		repository.WithVersion("version"))
+	require.NoError(t, err)
+	plain, err := repository.New[Account](client, table, repository.WithKeys("ACCOUNT#{id}", "PROFILE"),
+		repository.WithVersion("version"), repository.WithRetryUnsafeWrites())
+	require.NoError(t, err)
+	units := func(r *repository.Repository[Account]) map[string]float64 {
+		got := map[string]float64{}
+		measure := func(op string, fn func(c repository.CallOption) error) {
+			var c repository.Capacity
+			require.NoError(t, fn(repository.ReportCapacity(&c)), op)
+			got[op] = c.Units
+		}
+		a := Account{Name: "cost"}
+		measure("Create", func(c repository.CallOption) error { return r.Create(ctx, &a, c) })
+		measure("Put", func(c repository.CallOption) error { return r.Put(ctx, &a, c) })
+		measure("Update", func(c repository.CallOption) error {
+			_, err := r.Update(ctx, a.ID, repository.Set("name", "x"), repository.IfVersion(a.Version), c)
+			return err
+		})
+		measure("Add", func(c repository.CallOption) error {
+			_, err := r.Update(ctx, a.ID, repository.Add("count", 1), c)
+			return err
+		})
+		return got
+	}
+	p, e := units(plain), units(exact)
+	t.Logf("capacity units, plain → exactly-once: %v → %v", p, e)
+	for _, op := range []string{"Create", "Put"} {
+		require.Equal(t, 2*p[op], e[op], "%s: a transactional write costs twice", op)
+	}
+	for _, op := range []string{"Update", "Add"} {
+		require.Greater(t, e[op], 2*p[op], "%s: twice the write, and the read back", op)
+	}
+}
