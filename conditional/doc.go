@@ -11,15 +11,17 @@
 // those writes:
 //
 //   - [Mutate] reads an item, applies a function and writes it back under a
-//     version check, retrying on conflicts from the current item that the
-//     failed write returns (no extra read).
+//     version check, retrying on conflicts from fresh state; its function
+//     runs once per attempt, and a write whose response was lost is not
+//     attempted again (the repository's writes are exactly-once).
 //   - [Tx] collects planned writes from several repositories and tables and
 //     commits them atomically with an idempotency token; a canceled
 //     transaction reports which write failed and why.
 //   - Conditions ([Exists], [Equal], [Compare], [BeginsWith], [SizeOf],
 //     [HasType], combined with [And], [Or], [Not]) are typed wrappers over
 //     the expression package for [If].
-//   - [Increment] is an atomic counter (ADD) usable alone or in a [Tx].
+//   - [Increment] is an atomic counter (ADD) usable alone or in a [Tx],
+//     applied once however often the SDK resends it.
 //
 // # Moving a company's registration number
 //

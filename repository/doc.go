@@ -31,6 +31,26 @@
 // Every write is planned as a [Write] and sent through one path, which the
 // conditional package also uses to compose transactions.
 //
+// # Exactly-once writes
+//
+// A write that DynamoDB applied but whose response was lost (a reset
+// connection, a timeout, a 500 after the write) is sent again by the SDK's
+// retryer. Sent again as a plain request, a conditional write would fail
+// on its own result (a Create as [ErrAlreadyExists], a versioned write as
+// [ErrVersionConflict]) and a counter would count twice. So the repository
+// sends every write that a resend could misreport or repeat — Create; a
+// versioned or [If]-conditioned Put, Update or Delete; an Update that adds
+// to a number or appends to a list — as a TransactWriteItems of one item
+// under an idempotency token ([Token]); DynamoDB answers the resend with
+// success and applies nothing twice, whatever other writers did in between.
+// Writes that land the same however often they are sent (a plain Put, an
+// Update that only sets and removes, an unconditional Delete, batch writes)
+// go as plain requests. The price is DynamoDB's for transactions: two write
+// units per KB instead of one, and an Update reads the item back (a
+// transaction returns no values). [WithRetryUnsafeWrites] trades the
+// guarantee for the plain price; [Token] lets a caller make its own
+// retries of a whole call exactly-once too.
+//
 // # The company profile service
 //
 //	type Company struct {
