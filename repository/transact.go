@@ -125,6 +125,10 @@ const reasonInvalid = "invalid transaction"
 // was. Cancellations caused only by transaction conflicts are retried
 // ([Attempts]) with the same idempotency token ([Token]); condition
 // failures are not. On success each write's [Write.Committed] runs.
+//
+// Of the call options it takes [Token], [Attempts], [SDKOptions] and
+// [ReportCapacity]; a token DynamoDB saw in the last ten minutes with other
+// writes fails with [ErrIdempotentParameterMismatch].
 func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write, opts ...CallOption) error {
 	s := applyCall(opts)
 	if s.attempts <= 0 {
