@@ -95,3 +95,60 @@ type MissingFieldError struct {
 func (e *MissingFieldError) Error() string {
 	return fmt.Sprintf("index: key template %q: no value for {%s}", string(e.Template), e.Field)
 }
+
+// Prefix returns the literal text before t's first placeholder: all of t
+// when it has none. Items keyed by t all begin with it.
+func (t Template) Prefix() string {
+	s := string(t)
+	if i := strings.IndexByte(s, '{'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// Matches reports whether s could have been composed by t: t's literal
+// runs appear in s in order, the first at the start and the last at the
+// end, with at least one character for each placeholder. A malformed t
+// matches nothing.
+func (t Template) Matches(s string) bool {
+	type run struct {
+		lit   string
+		field bool // a placeholder follows lit
+	}
+	var runs [8]run
+	rs := runs[:0]
+	if err := t.walk(func(lit, field string) error {
+		rs = append(rs, run{lit, field != ""})
+		return nil
+	}); err != nil {
+		return false
+	}
+	for i, r := range rs {
+		if i == 0 {
+			if !strings.HasPrefix(s, r.lit) {
+				return false
+			}
+			s = s[len(r.lit):]
+		} else {
+			// The previous run ended in a placeholder: at least one
+			// character, then this literal, leftmost (placeholder values
+			// may not contain the literal that follows them in practice,
+			// and leftmost leaves the most room for the rest).
+			if len(s) == 0 {
+				return false
+			}
+			if !r.field && i == len(rs)-1 {
+				return len(s) > len(r.lit) && strings.HasSuffix(s, r.lit)
+			}
+			j := strings.Index(s[1:], r.lit)
+			if j < 0 {
+				return false
+			}
+			s = s[1+j+len(r.lit):]
+		}
+		if !r.field {
+			return s == ""
+		}
+	}
+	return len(s) > 0
+}

@@ -92,3 +92,39 @@ func sumLen(fs []string) int {
 	}
 	return n
 }
+
+func TestTemplateMatches(t *testing.T) {
+	for _, tt := range []struct {
+		tmpl index.Template
+		s    string
+		want bool
+	}{
+		{"COMPANY#{id}", "COMPANY#123", true},
+		{"COMPANY#{id}", "COMPANY#", false},
+		{"COMPANY#{id}", "ORDER#123", false},
+		{"PROFILE", "PROFILE", true},
+		{"PROFILE", "PROFILEX", false},
+		{"{id}", "anything", true},
+		{"{id}", "", false},
+		{"REPORT#{id}", "REPORT#2026#x", true},
+		{"{a}#{b}", "x#y", true},
+		{"{a}#{b}", "x#", false},
+		{"{a}#{b}", "#y", false},
+		{"A{a}B{b}C", "AxByC", true},
+		{"A{a}B{b}C", "AxByCz", false},
+		{"A{a}B{b}C", "AxBC", false},
+		{"{", "x", false},
+	} {
+		if got := tt.tmpl.Matches(tt.s); got != tt.want {
+			t.Errorf("index.Template(%q).Matches(%q) = %v; want %v", tt.tmpl, tt.s, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		tmpl index.Template
+		want string
+	}{{"COMPANY#{id}", "COMPANY#"}, {"PROFILE", "PROFILE"}, {"{id}", ""}} {
+		if got := tt.tmpl.Prefix(); got != tt.want {
+			t.Errorf("index.Template(%q).Prefix() = %q; want %q", tt.tmpl, got, tt.want)
+		}
+	}
+}

@@ -152,6 +152,7 @@ func benchStored(tb testing.TB, i int) map[string]types.AttributeValue {
 	for k, v := range benchKey(c.ID) {
 		m[k] = v
 	}
+	m[repository.EntityTypeAttribute] = &types.AttributeValueMemberS{Value: "benchCompany"}
 	return m
 }
 
@@ -330,6 +331,7 @@ func sdkPutInput(c *benchCompany) (*dynamodb.PutItemInput, error) {
 	}
 	m["pk"] = &types.AttributeValueMemberS{Value: "COMPANY#" + c.ID}
 	m["sk"] = &types.AttributeValueMemberS{Value: "PROFILE"}
+	m["_et"] = &types.AttributeValueMemberS{Value: "benchCompany"} // the entity type, for a table of several
 	return &dynamodb.PutItemInput{
 		TableName:                           aws.String(benchTableName),
 		Item:                                m,

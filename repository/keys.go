@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
 
 	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/internal/keyspace"
 )
 
 // checkID validates an id before any request: a canonical lower-case UUID
@@ -23,6 +25,19 @@ func (r *Repository[T]) checkID(id string) error {
 	if !canonicalUUID(id) {
 		return &IDError{ID: id, Reason: "not a UUID in canonical lower-case form (ids are generated UUIDs; " +
 			"declare WithNaturalKey for a natural unique key)"}
+	}
+	return nil
+}
+
+// checkParent validates a parent id as checkID validates ids: a canonical
+// UUID unless [WithNaturalParent], and never empty.
+func (r *Repository[T]) checkParent(parent string) error {
+	switch {
+	case parent == "":
+		return &IDError{ID: parent, Reason: "empty parent (" + r.s.parentAttr + ")"}
+	case !r.s.naturalParent && !canonicalUUID(parent):
+		return &IDError{ID: parent, Reason: "parent " + r.s.parentAttr + " is not a UUID in canonical lower-case form " +
+			"(declare WithNaturalParent for a parent keyed by a natural key)"}
 	}
 	return nil
 }
@@ -106,6 +121,11 @@ func (r *Repository[T]) compose(id, parent string) (map[string]types.AttributeVa
 	if err := r.checkID(id); err != nil {
 		return nil, err
 	}
+	if r.parentPath != nil {
+		if err := r.checkParent(parent); err != nil {
+			return nil, err
+		}
+	}
 	lookup := func(f string) (string, bool) {
 		if f == r.s.idAttr {
 			return id, true
@@ -116,6 +136,10 @@ func (r *Repository[T]) compose(id, parent string) (map[string]types.AttributeVa
 	pk, err := r.pk.Expand(lookup)
 	if err != nil {
 		return nil, err
+	}
+	if !r.library && keyspace.Reserved(pk) {
+		return nil, &IDError{ID: id, Reason: fmt.Sprintf("its key %q lies in the key space reserved for the library's own items (keys beginning %s)",
+			pk, strings.Join(keyspace.Prefixes(), " or "))}
 	}
 	key[r.table.PartitionKey.Name] = &types.AttributeValueMemberS{Value: pk}
 	if !r.table.SortKey.IsZero() {

@@ -36,7 +36,10 @@ type settings struct {
 	uniques     []string
 	txTries     int
 	parentAttr  string
-	retryUnsafe bool
+	// naturalParent: parent ids are natural keys, not UUIDs.
+	naturalParent bool
+	retryUnsafe   bool
+	entityType    string
 }
 
 type indexKey struct {
@@ -68,7 +71,26 @@ func WithNaturalKey(attr string) Option {
 // "REPORT#"). Create and Put read the parent from the item; the methods that
 // take an id need it too: call them on [Repository.In]. The parent cannot
 // be changed by Update: it is part of the key.
+//
+// Parent ids are validated like ids, before any request: canonical UUIDs,
+// unless declared [WithNaturalParent].
 func WithParent(attr string) Option { return func(s *settings) { s.parentAttr = attr } }
+
+// WithNaturalParent is [WithParent] for a parent keyed by a natural key (an
+// email, a registration number) rather than a generated UUID: a parent id
+// must then be non-empty, and its key must stay out of the library's
+// reserved key space, as a natural id must.
+func WithNaturalParent(attr string) Option {
+	return func(s *settings) { s.parentAttr, s.naturalParent = attr, true }
+}
+
+// WithEntityType names the model's entity type, stored in every item the
+// repository writes under [EntityTypeAttribute] so that the items of
+// several types can share a table, a partition and an index: reads return
+// only items of their repository's type. Default: the Go type's name
+// ("Company"). Changing it makes the items already written foreign to the
+// repository; see [Repository.BackfillEntityType].
+func WithEntityType(name string) Option { return func(s *settings) { s.entityType = name } }
 
 // WithUUIDv4 makes Create generate random version 4 UUIDs instead of the
 // default version 7. Version 7 ids sort by creation time, which makes them

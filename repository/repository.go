@@ -35,6 +35,14 @@ type Repository[T any] struct {
 	versionPath []int
 	// entity names the item type in unique guard keys.
 	entity string
+	// entityType is the model's entity type, and entityTypeValue its
+	// attribute value, shared by every item encoded (values are not
+	// changed once built).
+	entityType      string
+	entityTypeValue types.AttributeValue
+	// library is set for the library's own models, whose items live in
+	// the reserved key space.
+	library bool
 	// indexAttrs are the key attributes of the secondary indexes.
 	indexAttrs []string
 	model      string
@@ -168,6 +176,9 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 	if err := r.checkKeys(model); err != nil {
 		return nil, err
 	}
+	if err := r.initEntityType(rt); err != nil {
+		return nil, err
+	}
 	for _, ix := range table.Indexes {
 		pk, sk, _ := table.KeysOf(ix.Name)
 		for _, k := range []index.Key{pk, sk} {
@@ -288,6 +299,7 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 	for name, v := range key {
 		out[name] = v
 	}
+	out[EntityTypeAttribute] = r.entityTypeValue
 	for _, d := range r.derived {
 		if err := r.setDerived(out, d, item); err != nil {
 			return nil, nil, err

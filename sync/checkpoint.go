@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 
 	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/internal/keyspace"
 	"github.com/tablestakes/tablestakes/repository"
 )
 
@@ -36,6 +37,8 @@ type TableCheckpoints struct {
 // left-padded to 40 digits, so that DynamoDB's string comparison orders
 // positions as numbers.
 type checkpoint struct {
+	keyspace.Library `dynamodbav:"-"` // kept in the reserved key space
+
 	Shard    string `dynamodbav:"shard"`
 	Sequence string `dynamodbav:"sequence"`
 	Order    string `dynamodbav:"order"`

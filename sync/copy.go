@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/internal/keyspace"
 	"github.com/tablestakes/tablestakes/repository"
 )
 
@@ -87,6 +88,8 @@ type Copier[T any] struct {
 
 // tombstone records that a copy was deleted, and at which order.
 type tombstone struct {
+	keyspace.Library `dynamodbav:"-"` // kept in the reserved key space
+
 	Of        string `dynamodbav:"tombstoneOf"`
 	Order     string `dynamodbav:"order"`
 	ExpiresAt int64  `dynamodbav:"expiresAt"`

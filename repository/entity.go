@@ -1,0 +1,67 @@
+package repository
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tablestakes/tablestakes/internal/keyspace"
+)
+
+// EntityTypeAttribute is the attribute in which every item a repository
+// writes names its entity type ([WithEntityType]): "_et", as DynamoDB
+// Toolbox names it. A model cannot declare a field encoded under it.
+//
+// Reads — Get, Query, Page, Scan, BatchGet, and the members of a
+// [Collect] — return an item as a T only when it names T's entity type, or,
+// for an item written before the attribute existed, when its table key has
+// the shape of T's key templates ([WithKeys]) and lies outside the
+// library's reserved key space. Other items are skipped ([Skipped] counts
+// them), never decoded as T.
+const EntityTypeAttribute = "_et"
+
+// initEntityType names the entity type at New and checks that no field
+// takes the attribute, and that the key layout stays out of the reserved
+// key space.
+func (r *Repository[T]) initEntityType(rt reflect.Type) error {
+	r.entityType = r.s.entityType
+	if r.entityType == "" {
+		r.entityType = rt.Name()
+	}
+	if r.entityType == "" {
+		return &ModelError{Model: r.model, Reason: "an unnamed type needs WithEntityType"}
+	}
+	r.entityTypeValue = &types.AttributeValueMemberS{Value: r.entityType}
+	if _, _, ok := fieldPath(rt, EntityTypeAttribute); ok {
+		return &ModelError{Model: r.model, Reason: fmt.Sprintf("a field encodes as %q, the entity type attribute", EntityTypeAttribute)}
+	}
+	_, r.library = any((*T)(nil)).(keyspace.Owner)
+	if !r.library && keyspace.Reserved(r.pk.Prefix()) {
+		return &ModelError{Model: r.model, Reason: fmt.Sprintf("partition key template %q lies in the key space reserved for the library's own items (keys beginning %s)",
+			string(r.pk), strings.Join(keyspace.Prefixes(), " or "))}
+	}
+	return nil
+}
+
+// owns reports whether item is one of T's: it names T's entity type, or,
+// written before the entity type attribute, its key has T's shape.
+func (r *Repository[T]) owns(item map[string]types.AttributeValue) bool {
+	switch et := item[EntityTypeAttribute].(type) {
+	case *types.AttributeValueMemberS:
+		return et.Value == r.entityType
+	case nil:
+	default:
+		return false
+	}
+	pk, ok := item[r.table.PartitionKey.Name].(*types.AttributeValueMemberS)
+	if !ok || keyspace.Reserved(pk.Value) != r.library || !r.pk.Matches(pk.Value) {
+		return false
+	}
+	if r.table.SortKey.IsZero() {
+		return true
+	}
+	sk, ok := item[r.table.SortKey.Name].(*types.AttributeValueMemberS)
+	return ok && r.sk.Matches(sk.Value)
+}
