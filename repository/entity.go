@@ -3,10 +3,12 @@ package repository
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/internal/keyspace"
 )
 
@@ -64,4 +66,55 @@ func (r *Repository[T]) owns(item map[string]types.AttributeValue) bool {
 	}
 	sk, ok := item[r.table.SortKey.Name].(*types.AttributeValueMemberS)
 	return ok && r.sk.Matches(sk.Value)
+}
+
+// ownItems removes from items those that are not T's, counting them.
+func (r *Repository[T]) ownItems(items []map[string]types.AttributeValue, c call) []map[string]types.AttributeValue {
+	return slices.DeleteFunc(items, func(item map[string]types.AttributeValue) bool {
+		if r.owns(item) {
+			return false
+		}
+		c.skip()
+		return true
+	})
+}
+
+// skip counts one skipped item where the caller asked ([Skipped]).
+func (c call) skip() {
+	if c.skipped != nil {
+		*c.skipped++
+	}
+}
+
+// readProjection returns attrs plus what tells T's items from others and
+// names them: the table's key attributes, the id and parent, and the
+// entity type where the index projects it. Each is named once: DynamoDB
+// refuses a projection that names an attribute twice.
+func (r *Repository[T]) readProjection(attrs []string, indexName string) []string {
+	out := slices.Clone(attrs)
+	add := func(a string) {
+		if a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	for _, k := range r.table.KeyAttributes() {
+		add(k)
+	}
+	add(r.s.idAttr)
+	add(r.s.parentAttr)
+	if ix, ok := r.table.Index(indexName); indexName == "" || ok && projects(ix.Projection, EntityTypeAttribute) {
+		add(EntityTypeAttribute)
+	}
+	return out
+}
+
+// projects reports whether an index projection copies attr.
+func projects(p index.Projection, attr string) bool {
+	switch p.ProjectionType() {
+	case types.ProjectionTypeAll:
+		return true
+	case types.ProjectionTypeInclude:
+		return slices.Contains(p.Attributes, attr)
+	}
+	return false
 }

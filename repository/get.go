@@ -29,7 +29,7 @@ func (r *Repository[T]) Get(ctx context.Context, id string, opts ...CallOption) 
 		ReturnConsumedCapacity: r.wantCapacity(c),
 	}
 	if len(c.project) > 0 {
-		e, err := expression.NewBuilder().WithProjection(projection(c.project)).Build()
+		e, err := expression.NewBuilder().WithProjection(projection(r.readProjection(c.project, ""))).Build()
 		if err != nil {
 			return zero, fmt.Errorf("repository: projection: %w", err)
 		}
@@ -42,6 +42,10 @@ func (r *Repository[T]) Get(ctx context.Context, id string, opts ...CallOption) 
 	r.report(ctx, c, "GetItem", out.ConsumedCapacity)
 	if out.Item == nil {
 		return zero, fmt.Errorf("%w: table %q, id %q", ErrNotFound, r.table.Name, id)
+	}
+	if !r.owns(out.Item) {
+		c.skip()
+		return zero, fmt.Errorf("%w: table %q, id %q: the item there is of another entity type", ErrNotFound, r.table.Name, id)
 	}
 	return r.decode(out.Item)
 }

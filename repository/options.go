@@ -239,6 +239,8 @@ type call struct {
 	// txCapacity, set by a repository sending a write as a transaction,
 	// takes the transaction's consumed capacity instead of capacity.
 	txCapacity func([]types.ConsumedCapacity)
+	// skipped counts the items of other entity types a read skipped.
+	skipped *int
 }
 
 func newCall(opts []CallOption) call {
@@ -298,6 +300,13 @@ func IfVersion(v int64) CallOption { return func(c *call) { c.version = &v } }
 // AnyVersion or IfVersion, a versioned write is refused with
 // [ErrVersionRequired], never sent unconditionally by accident.
 func AnyVersion() CallOption { return func(c *call) { c.anyVersion = true } }
+
+// Skipped adds to *n the number of items a read (Query, Page, Scan,
+// BatchGet, Get) read but did not return because they are not of its
+// entity type: other models' items sharing the partition or the index, the
+// library's own items (see [EntityTypeAttribute]). They still consumed
+// read capacity.
+func Skipped(n *int) CallOption { return func(c *call) { c.skipped = n } }
 
 // SDKOptions passes per-call options through to the SDK client.
 func SDKOptions(fns ...func(*dynamodb.Options)) CallOption {

@@ -81,6 +81,10 @@ func (r *Repository[T]) pages(c call, err error, fetch func(start map[string]typ
 				return
 			}
 			for _, item := range p.items {
+				if !r.owns(item) {
+					c.skip()
+					continue
+				}
 				t, err := r.decode(item)
 				if !yield(t, err) || err != nil {
 					return
@@ -143,6 +147,7 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 		if outside != nil {
 			out.Items = slices.DeleteFunc(out.Items, outside)
 		}
+		out.Items = r.ownItems(out.Items, c)
 		n := len(items)
 		items = slices.Grow(items, len(out.Items))[:n+len(out.Items)]
 		for i, item := range out.Items {
@@ -195,7 +200,7 @@ func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput,
 		b = b.WithFilter(*c.filter)
 	}
 	if len(c.project) > 0 {
-		attrs := c.project
+		attrs := r.readProjection(c.project, q.Pattern.Index)
 		if _, sk, _ := r.table.KeysOf(q.Pattern.Index); r.outside(q) != nil && !slices.Contains(attrs, sk.Name) {
 			// outside reads the sort key.
 			attrs = append(slices.Clip(attrs), sk.Name)

@@ -67,7 +67,7 @@ func (r *Repository[T]) scanInput(c call) (*dynamodb.ScanInput, error) {
 		b, used = b.WithFilter(expression.And(conds[0], conds[1], conds[2:]...)), true
 	}
 	if len(c.project) > 0 {
-		b, used = b.WithProjection(projection(c.project)), true
+		b, used = b.WithProjection(projection(r.readProjection(c.project, ""))), true
 	}
 	in := &dynamodb.ScanInput{
 		TableName:              aws.String(r.table.Name),

@@ -22,9 +22,11 @@ import (
 	tssync "github.com/tablestakes/tablestakes/sync"
 )
 
-// streamTimeout bounds each StreamReader test: DynamoDB Local hands a
-// record over within milliseconds of the write.
-const streamTimeout = 5 * time.Second
+// streamTimeout bounds each StreamReader test against a hang: DynamoDB
+// Local hands a record over within milliseconds of the write, but a test
+// making a hundred writes on a loaded two-core machine (the race detector,
+// other packages' tests in parallel) needs seconds, so the bound is wide.
+const streamTimeout = 30 * time.Second
 
 // streamTable creates a table keyed by "pk" whose stream carries new and old
 // images, and returns a client, its name and its stream ARN.
