@@ -39,6 +39,19 @@ type AccessPattern struct {
 	Reads []string
 }
 
+// Children returns the access pattern over the base table that reads one
+// parent's children: the items keyed by the templates partition and sort
+// (those given to repository.WithKeys), in sort key order (descending when
+// descending is true). Its PartitionPrefix and SortPrefix are the
+// templates' literal prefixes, so that they cannot disagree with the keys
+// the items are written under:
+//
+//	const reportPK, reportSK index.Template = "COMPANY#{companyId}", "REPORT#{id}"
+//	var reportsOf = index.Children("a company's reports, newest first", reportPK, reportSK, true)
+func Children(name string, partition, sort Template, descending bool) AccessPattern {
+	return AccessPattern{Name: name, PartitionPrefix: partition.Prefix(), SortPrefix: sort.Prefix(), Descending: descending}
+}
+
 // Partition returns a query of the partition whose key is value (a string,
 // number or []byte matching the key's declared type).
 func (p AccessPattern) Partition(value any) Query {

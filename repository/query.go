@@ -30,13 +30,22 @@ const DefaultPageSize = 100
 
 // Query returns the items of q, reading page after page lazily, in the
 // access pattern's order, until the partition (or the [Limit]) is exhausted
-// or the loop stops. It yields a non-nil error at most once, as its last
-// value: [index.ErrUndeclaredIndex] or [index.ErrInvalidPattern] for a query
-// the table does not declare, or the SDK's error. The iterator may be
-// ranged over more than once; each range runs the query again.
+// or the loop stops. Only T's items are returned: items of other entity
+// types in the partition or index are skipped ([EntityTypeAttribute],
+// [Skipped]). It yields a non-nil error at most once, as its last value:
+// [index.ErrUndeclaredIndex] or [index.ErrInvalidPattern] for a query the
+// table does not declare, or of the base table whose partition or sort
+// prefix cannot hold T's items (keys [WithKeys]), or of another parent's
+// partition on [Repository.In]; the error of an item that does not decode
+// as T; or the SDK's error. The iterator may be ranged over more than once;
+// each range runs the query again.
 func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOption) iter.Seq2[T, error] {
 	c := newCall(opts)
-	in, err := r.queryInput(q, c)
+	q, err := r.scope(q)
+	var in *dynamodb.QueryInput
+	if err == nil {
+		in, err = r.queryInput(q, c)
+	}
 	outside := r.outside(q)
 	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
 		req := *in // each range of the iterator reads on its own
@@ -114,6 +123,10 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 	size := c.limit
 	if size <= 0 {
 		size = DefaultPageSize
+	}
+	q, err := r.scope(q)
+	if err != nil {
+		return nil, "", err
 	}
 	in, err := r.queryInput(q, c)
 	if err != nil {

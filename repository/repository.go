@@ -65,10 +65,13 @@ type Repository[T any] struct {
 // In returns the repository bound to the parent whose id is parent, for a
 // model declared [WithParent]: its methods that take an id find the item
 // under that parent, and its Create and Put set an empty parent field to it
-// (and refuse an item of another parent). The repositories share everything
-// else; In is cheap. On a model without a parent, or with an empty parent,
-// the returned repository's calls that address an item (by id, or Create
-// and Put) fail before any request; Query, Page and Scan ignore the parent.
+// (and refuse an item of another parent), and its Query and Page read the
+// parent's partition only: a query of the base table without a partition
+// value reads the parent's, and one of another partition fails with
+// [index.ErrInvalidPattern]. The repositories share everything else; In is
+// cheap. On a model without a parent, or with an empty or invalid parent
+// id, the returned repository's calls fail before any request; Scan
+// ignores the parent.
 func (r *Repository[T]) In(parent string) *Repository[T] {
 	c := *r
 	c.parent, c.scoped, c.scopeErr = parent, true, nil
