@@ -206,10 +206,16 @@ func TestParentIDsValidated(t *testing.T) {
 	ctx := context.Background()
 	r := newKSRepos(t)
 	for name, err := range map[string]error{
-		"Create":                 r.notes.Create(ctx, &ksNote{AccountID: "not-a-uuid"}),
-		"In(x#NOTE#y).Get":       func() error { _, err := r.notes.In("x#NOTE#y").Get(ctx, "0193a8c2-7a4e-7d3c-9f00-0123456789ab"); return err }(),
-		"In(not-a-uuid).Create":  r.notes.In("not-a-uuid").Create(ctx, &ksNote{}),
-		"In(not-a-uuid).Query":   func() error { _, _, err := r.orders.In("not-a-uuid").Page(ctx, ksOrdersOf.Partition(nil), ""); return err }(),
+		"Create": r.notes.Create(ctx, &ksNote{AccountID: "not-a-uuid"}),
+		"In(x#NOTE#y).Get": func() error {
+			_, err := r.notes.In("x#NOTE#y").Get(ctx, "0193a8c2-7a4e-7d3c-9f00-0123456789ab")
+			return err
+		}(),
+		"In(not-a-uuid).Create": r.notes.In("not-a-uuid").Create(ctx, &ksNote{}),
+		"In(not-a-uuid).Query": func() error {
+			_, _, err := r.orders.In("not-a-uuid").Page(ctx, ksOrdersOf.Partition(nil), "")
+			return err
+		}(),
 		"BatchPut, parent blank": r.notes.BatchPut(ctx, []*ksNote{{AccountID: "Not-A-UUID"}}),
 	} {
 		if !errors.Is(err, repository.ErrInvalidID) {
