@@ -280,3 +280,61 @@ func TestItemsWithoutEntityType(t *testing.T) {
 }
 
 func s(v string) types.AttributeValue { return &types.AttributeValueMemberS{Value: v} }
+
+// TestCollection reads an account, its orders and its notes — three entity
+// types in one partition — page by page into typed slices.
+func TestCollection(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newKSRepos(t)
+	acct := ksAccount{Name: "Acme", Email: "acme@example.com"}
+	require.NoError(t, r.accounts.Create(ctx, &acct))
+	for i := range 5 {
+		require.NoError(t, r.orders.Create(ctx, &ksOrder{AccountID: acct.ID, Total: i + 1}))
+		require.NoError(t, r.notes.Create(ctx, &ksNote{AccountID: acct.ID, Text: fmt.Sprint(i)}))
+	}
+	var (
+		accounts []ksAccount
+		orders   []ksOrder
+		notes    []ksNote
+	)
+	col, err := repository.NewCollection(repository.Into(r.accounts, &accounts), repository.Into(r.orders, &orders), repository.Into(r.notes, &notes))
+	require.NoError(t, err)
+	q := ksPartition.Partition(acct.ID)
+	pages := 0
+	for next, err := range col.Pages(ctx, q, repository.Limit(4)) {
+		require.NoError(t, err)
+		pages++
+		_ = next
+	}
+	require.Equal(t, 3, pages, "11 items, 4 a page")
+	require.Equal(t, []ksAccount{acct}, accounts)
+	require.Len(t, orders, 5)
+	require.Len(t, notes, 5)
+	for _, o := range orders {
+		require.NotZero(t, o.Total)
+	}
+
+	// A member left out is skipped, and counted.
+	orders = nil
+	only, err := repository.NewCollection(repository.Into(r.orders, &orders))
+	require.NoError(t, err)
+	var skipped int
+	next, err := only.Page(ctx, q, "", repository.Skipped(&skipped))
+	require.NoError(t, err)
+	require.Empty(t, next)
+	require.Len(t, orders, 5)
+	require.Equal(t, 6, skipped)
+
+	// Cursors are bound to the partition; bad collections are refused.
+	_, next, err = r.orders.Page(ctx, ksPartition.Partition(acct.ID), "", repository.Limit(1))
+	require.NoError(t, err)
+	_, err = col.Page(ctx, ksPartition.Partition("0193a8c2-7a4e-7d3c-9f00-0123456789ab"), next)
+	require.ErrorIs(t, err, repository.ErrInvalidCursor, "another partition's cursor")
+	_, err = repository.NewCollection()
+	require.ErrorIs(t, err, repository.ErrInvalidModel)
+	_, err = repository.NewCollection(repository.Into(r.orders, &orders), repository.Into(r.orders, &orders))
+	require.ErrorIs(t, err, repository.ErrInvalidModel, "one type twice")
+	_, err = col.Page(ctx, ksWrongPrefix.Partition(acct.ID), "")
+	require.ErrorIs(t, err, index.ErrInvalidPattern, "a partition that cannot hold accounts")
+}
