@@ -338,3 +338,63 @@ func TestCollection(t *testing.T) {
 	_, err = col.Page(ctx, ksWrongPrefix.Partition(acct.ID), "")
 	require.ErrorIs(t, err, index.ErrInvalidPattern, "a partition that cannot hold accounts")
 }
+
+// TestBackfillEntityType adds the entity type to items written before it,
+// page by page, resuming from a cursor, and touches no other type's items.
+func TestBackfillEntityType(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newKSRepos(t)
+	table := r.accounts.Table().Name
+	const accounts = 25
+	for i := range accounts {
+		id := fmt.Sprintf("0193a8c2-7a4e-7d3c-9f00-%012x", i)
+		for _, item := range []map[string]types.AttributeValue{
+			{"pk": s("ACCOUNT#" + id), "sk": s("PROFILE"), "id": s(id), "name": s("Legacy")},
+			{"pk": s("ACCOUNT#" + id), "sk": s("ORDER#" + id), "id": s(id), "accountId": s(id)},
+		} {
+			_, err := r.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item})
+			require.NoError(t, err)
+		}
+	}
+	fresh := ksAccount{Name: "new"}
+	require.NoError(t, r.accounts.Create(ctx, &fresh))
+
+	total, pages := 0, 0
+	var cursor repository.Cursor
+	for {
+		n, next, err := r.accounts.BackfillEntityType(ctx, cursor, repository.Limit(10))
+		require.NoError(t, err)
+		total, pages = total+n, pages+1
+		if next == "" {
+			break
+		}
+		if pages == 2 {
+			// A crash here: the next run resumes from the cursor it saved.
+			n, again, err := r.accounts.BackfillEntityType(ctx, cursor, repository.Limit(10))
+			require.NoError(t, err)
+			require.Zero(t, n, "a page backfilled again sets nothing twice")
+			require.Equal(t, next, again)
+		}
+		cursor = next
+	}
+	require.Equal(t, accounts, total, "every legacy account, once")
+	require.Greater(t, pages, 2)
+
+	out, err := r.client.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table)})
+	require.NoError(t, err)
+	for _, item := range out.Items {
+		sk := item["sk"].(*types.AttributeValueMemberS).Value
+		et, has := item[repository.EntityTypeAttribute]
+		switch {
+		case sk == "PROFILE" && !has:
+			t.Errorf("account %v has no entity type after the backfill", item["pk"])
+		case sk == "PROFILE" && et.(*types.AttributeValueMemberS).Value != "ksAccount":
+			t.Errorf("account %v has entity type %v", item["pk"], et)
+		case sk != "PROFILE" && has && item["total"] == nil:
+			t.Errorf("the backfill of accounts touched %v %v", item["pk"], sk)
+		}
+	}
+	_, _, err = r.orders.BackfillEntityType(ctx, cursor)
+	require.ErrorIs(t, err, repository.ErrInvalidCursor, "another type's cursor")
+}
