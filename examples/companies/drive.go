@@ -153,6 +153,16 @@ func drive(ctx context.Context, out io.Writer, d *deployment) error {
 	}
 	say("two uploads (one notified twice): 2 reports, %d bytes, newest first", 2048+4096)
 
+	// The overview: the statistics and the latest reports, one query.
+	var ov statistics.Overview
+	if err := c.expect("GET", d.statsURL+"/companies/"+acme.ID, "", "", http.StatusOK, &ov); err != nil {
+		return err
+	}
+	if ov.Stats.Reports != 2 || len(ov.LatestReports) != 2 || !strings.HasSuffix(ov.LatestReports[0].Key, "2026-q3.pdf") {
+		return fmt.Errorf("overview = %+v; want the statistics and 2 reports, newest first", ov)
+	}
+	say("a company with its latest reports, in one query: %d reports", len(ov.LatestReports))
+
 	// A deleted company's statistics go with it.
 	if err := c.expect("DELETE", d.profileURL+"/companies/"+cobalt.ID, "", `"1"`, http.StatusNoContent, nil); err != nil {
 		return err

@@ -26,7 +26,7 @@ func TestRun(t *testing.T) {
 		t.Fatalf("Run: %v\noutput:\n%s", err, out.String())
 	}
 	for _, want := range []string{
-		"409", "tampered cursor: 400", "Bolt, Acme", "Acme Holdings", "412", "2 reports, 6144 bytes", "deleted Cobalt",
+		"409", "tampered cursor: 400", "Bolt, Acme", "Acme Holdings", "412", "2 reports, 6144 bytes", "latest reports, in one query: 2 reports", "deleted Cobalt",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())

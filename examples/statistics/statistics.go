@@ -62,13 +62,26 @@ type Report struct {
 	UploadedAt  string `dynamodbav:"uploadedAt" json:"uploadedAt"`
 }
 
+// The key templates of the statistics table: a company's partition holds
+// its Stats and its Reports.
+const (
+	companyPK index.Template = "COMPANY#{id}"
+	statsSK   index.Template = "STATS"
+	reportPK  index.Template = "COMPANY#{companyId}"
+	reportSK  index.Template = "REPORT#{id}"
+)
+
 // ReportsOfCompany lists a company's reports, newest first: the items of
 // the company's partition whose sort key begins with "REPORT#", ordered by
-// their time-ordered ids.
-var ReportsOfCompany = index.AccessPattern{
-	Name:            "a company's reports, newest first",
-	PartitionPrefix: "COMPANY#",
-	SortPrefix:      "REPORT#",
+// their time-ordered ids. It is derived from the reports' key templates.
+var ReportsOfCompany = index.Children("a company's reports, newest first", reportPK, reportSK, true)
+
+// CompanyOverview reads a company's whole partition in descending sort key
+// order: its Stats ("STATS") first, then its reports, newest first — what
+// the overview page shows, in one query.
+var CompanyOverview = index.AccessPattern{
+	Name:            "a company's statistics and latest reports",
+	PartitionPrefix: companyPK.Prefix(),
 	Descending:      true,
 }
 
@@ -79,7 +92,7 @@ func Table(name string) index.Table {
 		Name:         name,
 		PartitionKey: index.S("pk"),
 		SortKey:      index.S("sk"),
-		Patterns:     []index.AccessPattern{ReportsOfCompany},
+		Patterns:     []index.AccessPattern{ReportsOfCompany, CompanyOverview},
 	}
 }
 
@@ -99,7 +112,7 @@ type Service struct {
 // New returns the service over table, which must exist.
 func New(db repository.Client, table index.Table, s3c S3Client) (*Service, error) {
 	stats, err := repository.New[Stats](db, table,
-		repository.WithKeys("COMPANY#{id}", "STATS"),
+		repository.WithKeys(companyPK, statsSK),
 		repository.WithVersion("version"),
 		repository.Derive("companyNameLower", func(s *Stats) any { return strings.ToLower(s.CompanyName) }, "companyName"),
 	)
@@ -107,7 +120,7 @@ func New(db repository.Client, table index.Table, s3c S3Client) (*Service, error
 		return nil, err
 	}
 	reports, err := repository.New[Report](db, table,
-		repository.WithParent("companyId"), repository.WithKeys("COMPANY#{companyId}", "REPORT#{id}"))
+		repository.WithParent("companyId"), repository.WithKeys(reportPK, reportSK))
 	if err != nil {
 		return nil, err
 	}
@@ -253,6 +266,21 @@ func (s *Service) Handler(logger *slog.Logger) http.Handler {
 			writeJSON(w, http.StatusOK, st)
 		}
 	})
+	mux.HandleFunc("GET /companies/{id}", func(w http.ResponseWriter, r *http.Request) {
+		// A company's statistics with its 20 latest reports, in one query.
+		ov, err := s.Overview(r.Context(), r.PathValue("id"), 20)
+		switch {
+		case errors.Is(err, repository.ErrNotFound):
+			writeJSON(w, http.StatusNotFound, map[string]string{"error": "no statistics for this company"})
+		case errors.Is(err, index.ErrInvalidPattern):
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		case err != nil:
+			logger.ErrorContext(r.Context(), "statistics: overview failed", "error", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "internal error"})
+		default:
+			writeJSON(w, http.StatusOK, ov)
+		}
+	})
 	mux.HandleFunc("GET /companies/{id}/reports", func(w http.ResponseWriter, r *http.Request) {
 		page, next, err := s.reports.Page(r.Context(), ReportsOfCompany.Partition(r.PathValue("id")),
 			repository.Cursor(r.URL.Query().Get("cursor")), repository.Limit(25))
@@ -270,6 +298,32 @@ func (s *Service) Handler(logger *slog.Logger) http.Handler {
 		}
 	})
 	return mux
+}
+
+// Overview is a company's statistics with its latest reports.
+type Overview struct {
+	Stats         Stats    `json:"stats"`
+	LatestReports []Report `json:"latestReports"`
+}
+
+// Overview reads a company's statistics and its latest reports, at most
+// latest of them, newest first, with one query of the company's partition
+// (a [repository.Collection] of the two entity types). It returns
+// [repository.ErrNotFound] when the company has no statistics.
+func (s *Service) Overview(ctx context.Context, companyID string, latest int) (Overview, error) {
+	var stats []Stats
+	reports := []Report{}
+	col, err := repository.NewCollection(repository.Into(s.stats, &stats), repository.Into(s.reports, &reports))
+	if err != nil {
+		return Overview{}, err
+	}
+	if _, err := col.Page(ctx, CompanyOverview.Partition(companyID), "", repository.Limit(latest+1)); err != nil {
+		return Overview{}, err
+	}
+	if len(stats) == 0 {
+		return Overview{}, fmt.Errorf("%w: statistics of company %q", repository.ErrNotFound, companyID)
+	}
+	return Overview{Stats: stats[0], LatestReports: reports}, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
