@@ -9,8 +9,9 @@ var (
 	// ErrNotAChange: a message is not a change event of this package (another
 	// format on the same topic, or a malformed body).
 	ErrNotAChange = errors.New("sync: not a change event")
-	// ErrMessageTooLarge: a change encodes to more than SNS's 256 KiB
-	// message limit; publish fewer attributes ([WithAttributes]).
+	// ErrMessageTooLarge: a change encodes to a message over SNS's limit
+	// of 262,144 bytes, body and message attributes together
+	// ([MaxMessageSize]); publish fewer attributes ([WithAttributes]).
 	ErrMessageTooLarge = errors.New("sync: change too large for one SNS message")
 	// ErrUnpublished: changes were still unpublished when the publisher
 	// gave up; they are in the [*PublishError].

@@ -23,11 +23,25 @@ import (
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
 
-// MaxMessageSize is SNS's limit on a message's size in bytes.
+// MaxMessageSize is SNS's default limit, in bytes, on one message and on
+// all the messages of one PublishBatch request together (262,144 bytes,
+// 256 KiB). SNS counts a message's body and, for each message attribute,
+// the bytes of its name, data type and value ([MessageSize]).
 const MaxMessageSize = 256 * 1024
 
 // maxBatch is the number of entries PublishBatch takes at most.
 const maxBatch = 10
+
+// MessageSize returns the size SNS counts for a message against
+// [MaxMessageSize]: the bytes of body and, for each attribute, of its
+// name, data type and value.
+func MessageSize(body string, attrs map[string]snstypes.MessageAttributeValue) int {
+	n := len(body)
+	for name, v := range attrs {
+		n += len(name) + len(aws.ToString(v.DataType)) + len(aws.ToString(v.StringValue)) + len(v.BinaryValue)
+	}
+	return n
+}
 
 // SNSClient is the part of *sns.Client a [Publisher] uses; wrap it to add
 // tracing or metrics.
@@ -137,14 +151,19 @@ func NewPublisher(client SNSClient, topicARN string, opts ...PublisherOption) *P
 type prepared struct {
 	change Change
 	body   string
+	attrs  map[string]snstypes.MessageAttributeValue
+	size   int // MessageSize(body, attrs)
 }
 
-// Publish publishes changes in order, ten to a PublishBatch request. Changes
-// the options filter out are skipped. It returns nil when every change was
-// accepted by SNS, else a [*PublishError] holding the changes not published
-// (the failed ones and every one after the first failure, so that a later
-// change to an item never overtakes an earlier one); publishing them again
-// is safe, as subscribers apply a change once.
+// Publish publishes changes in order, in PublishBatch requests of at most
+// ten messages and [MaxMessageSize] bytes together (bodies and message
+// attributes, counted as SNS counts them). Changes the options filter out
+// are skipped. A change whose message would exceed [MaxMessageSize] is
+// refused with [ErrMessageTooLarge] before anything is sent. Publish returns nil when
+// every change was accepted by SNS, else a [*PublishError] holding the
+// changes not published (the failed ones and every one after the first
+// failure, so that a later change to an item never overtakes an earlier
+// one); publishing them again is safe, as subscribers apply a change once.
 func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 	ready := make([]prepared, 0, len(changes))
 	for i, c := range changes {
@@ -152,17 +171,18 @@ func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 		if !ok {
 			continue
 		}
-		body, err := c.MarshalJSON()
-		if err == nil && len(body) > MaxMessageSize {
-			err = fmt.Errorf("%w: change %s of %s is %d bytes, limit %d", ErrMessageTooLarge, c.EventID, c.Table, len(body), MaxMessageSize)
-		}
+		r, err := p.encode(ctx, c)
 		if err != nil {
 			return &PublishError{Unpublished: p.rest(ready, changes[i:]), Err: err}
 		}
-		ready = append(ready, prepared{change: c, body: string(body)})
+		ready = append(ready, r)
 	}
 	for len(ready) > 0 {
-		n := min(maxBatch, len(ready))
+		n, size := 0, 0
+		for n < len(ready) && n < maxBatch && size+ready[n].size <= MaxMessageSize {
+			size += ready[n].size
+			n++
+		}
 		if err := p.send(ctx, ready[:n]); err != nil {
 			var pe *PublishError
 			if errors.As(err, &pe) {
@@ -175,6 +195,32 @@ func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 		ready = ready[n:]
 	}
 	return nil
+}
+
+// encode turns c into a message: its JSON body and message attributes.
+func (p *Publisher) encode(ctx context.Context, c Change) (prepared, error) {
+	body, err := c.MarshalJSON()
+	if err != nil {
+		return prepared{}, err
+	}
+	r := prepared{change: c, body: string(body), attrs: p.attributes(c)}
+	r.size = MessageSize(r.body, r.attrs)
+	if r.size > MaxMessageSize {
+		return prepared{}, fmt.Errorf("%w: change %s of %s is %d bytes with its message attributes, limit %d",
+			ErrMessageTooLarge, c.EventID, c.Table, r.size, MaxMessageSize)
+	}
+	return r, nil
+}
+
+// attributes returns the message attributes of c's message.
+func (p *Publisher) attributes(c Change) map[string]snstypes.MessageAttributeValue {
+	// SNS refuses an attribute with an empty value.
+	attrs := make(map[string]snstypes.MessageAttributeValue, 2)
+	if c.Table != "" {
+		attrs["table"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(c.Table)}
+	}
+	attrs["event"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(string(c.Event))}
+	return attrs
 }
 
 // rest lists what is unpublished when preparing fails: nothing was sent yet.
@@ -223,8 +269,8 @@ func (p *Publisher) send(ctx context.Context, batch []prepared) error {
 		out, err := p.client.PublishBatch(ctx, in)
 		if err != nil {
 			last = err
-			if ctx.Err() != nil {
-				break
+			if ctx.Err() != nil || refused(err) {
+				break // sending the same request again cannot help
 			}
 			continue
 		}
@@ -252,6 +298,25 @@ func (p *Publisher) send(ctx context.Context, batch []prepared) error {
 	return &PublishError{Unpublished: changesOf(pending), Err: last}
 }
 
+// refused reports whether SNS refused a whole request for what it holds:
+// the same request would be refused again.
+func refused(err error) bool {
+	var (
+		tooLong  *snstypes.BatchRequestTooLongException
+		tooMany  *snstypes.TooManyEntriesInBatchRequestException
+		empty    *snstypes.EmptyBatchRequestException
+		dupIDs   *snstypes.BatchEntryIdsNotDistinctException
+		badID    *snstypes.InvalidBatchEntryIdException
+		param    *snstypes.InvalidParameterException
+		value    *snstypes.InvalidParameterValueException
+		notFound *snstypes.NotFoundException
+		denied   *snstypes.AuthorizationErrorException
+	)
+	return errors.As(err, &tooLong) || errors.As(err, &tooMany) || errors.As(err, &empty) ||
+		errors.As(err, &dupIDs) || errors.As(err, &badID) || errors.As(err, &param) ||
+		errors.As(err, &value) || errors.As(err, &notFound) || errors.As(err, &denied)
+}
+
 func pick(from []prepared, idx []int) []prepared {
 	out := make([]prepared, 0, len(idx))
 	for _, i := range idx {
@@ -270,12 +335,9 @@ func changesOf(rs []prepared) []Change {
 
 func (p *Publisher) entry(id string, r prepared) snstypes.PublishBatchRequestEntry {
 	e := snstypes.PublishBatchRequestEntry{
-		Id:      aws.String(id),
-		Message: aws.String(r.body),
-		MessageAttributes: map[string]snstypes.MessageAttributeValue{
-			"table": {DataType: aws.String("String"), StringValue: aws.String(r.change.Table)},
-			"event": {DataType: aws.String("String"), StringValue: aws.String(string(r.change.Event))},
-		},
+		Id:                aws.String(id),
+		Message:           aws.String(r.body),
+		MessageAttributes: r.attrs,
 	}
 	if p.fifo {
 		e.MessageGroupId = aws.String(groupOf(r.change))
