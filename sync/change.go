@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
 	"strings"
 	"time"
@@ -22,6 +23,14 @@ const (
 	Modify Event = "MODIFY" // the item was replaced or updated
 	Remove Event = "REMOVE" // the item was deleted
 )
+
+// RemovedVersion is the Version a publisher with [WithVersionAttribute]
+// gives a Remove whose stream record carries the item's keys only (a
+// stream of view type NEW_IMAGE or KEYS_ONLY): the item's last version is
+// not known, and a Remove ends the life of an item whose id is never
+// reused (principle 1), so its [Change.Order] sorts after every write of
+// the item. It is [math.MaxInt64].
+const RemovedVersion int64 = math.MaxInt64
 
 // Format is the value of the "format" field of every published message, so
 // that a subscriber can tell a change event from other messages on a topic.

@@ -58,6 +58,14 @@ type Copier[T any] struct {
 	// are not this copier's; a change that has a copied attribute but no id
 	// is an error (the publisher must carry the id: [WithCarried]).
 	SourceID string
+	// SourceKey is the owner table's key template that holds the SourceID,
+	// such as "COMPANY#{id}": it finds the copy of a Remove whose stream
+	// record carries the item's keys only (a stream of view type
+	// NEW_IMAGE or KEYS_ONLY). Each string key attribute of the change is
+	// matched against it; a Remove whose keys match nothing is another
+	// kind of item's. Not needed when a key attribute is the SourceID
+	// itself.
+	SourceKey index.Template
 	// Marker is the target attribute holding the order of the last change
 	// applied (default [DefaultMarker]). Copiers of different owners onto
 	// one item need different markers.
@@ -129,21 +137,13 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 	if cp.Table != "" && c.Table != cp.Table {
 		return nil
 	}
-	idAttr := cp.SourceID
-	if idAttr == "" {
-		idAttr = "id"
+	if c.Event == Remove && !cp.DeleteOnRemove {
+		return nil
 	}
-	idv, ok := c.Image()[idAttr].(*types.AttributeValueMemberS)
-	if !ok || idv.Value == "" {
-		for src := range cp.Attributes {
-			if _, copied := c.Image()[src]; copied {
-				return fmt.Errorf("sync: change %s of %s carries %q but not the id attribute %q: publish it too (WithCarried)",
-					c.EventID, c.Table, src, idAttr)
-			}
-		}
-		return nil // an item of another kind
+	id, err := cp.sourceID(c)
+	if err != nil || id == "" {
+		return err // "" without an error: an item of another kind
 	}
-	id := idv.Value
 	marker := cp.Marker
 	if marker == "" {
 		marker = DefaultMarker
@@ -153,9 +153,6 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 	newer := repository.If(expression.Or(expression.AttributeNotExists(m), m.LessThan(expression.Value(order))))
 
 	if c.Event == Remove {
-		if !cp.DeleteOnRemove {
-			return nil
-		}
 		return cp.remove(ctx, id, marker, order, newer)
 	}
 
@@ -205,6 +202,54 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 			return err
 		}
 	}
+}
+
+// sourceID returns the id of c's copy, or "" when c is another kind of
+// item's change.
+func (cp *Copier[T]) sourceID(c Change) (string, error) {
+	idAttr := cp.SourceID
+	if idAttr == "" {
+		idAttr = "id"
+	}
+	if idv, ok := c.Image()[idAttr].(*types.AttributeValueMemberS); ok && idv.Value != "" {
+		return idv.Value, nil
+	}
+	if c.Event == Remove && c.Old == nil {
+		// A stream of view type NEW_IMAGE or KEYS_ONLY: keys only.
+		if idv, ok := c.Keys[idAttr].(*types.AttributeValueMemberS); ok && idv.Value != "" {
+			return idv.Value, nil
+		}
+		if cp.SourceKey == "" {
+			return "", fmt.Errorf("%w: Remove %s of %s carries keys only, and the Copier has no SourceKey to read %q from",
+				ErrNoSourceID, c.EventID, c.Table, idAttr)
+		}
+		for _, k := range sortedKeys(c.Keys) {
+			v, ok := c.Keys[k].(*types.AttributeValueMemberS)
+			if !ok {
+				continue
+			}
+			if fields, ok := cp.SourceKey.Values(v.Value); ok && fields[idAttr] != "" {
+				return fields[idAttr], nil
+			}
+		}
+		return "", nil
+	}
+	for src := range cp.Attributes {
+		if _, copied := c.Image()[src]; copied {
+			return "", fmt.Errorf("%w: change %s of %s carries %q but not the id attribute %q: publish it too (WithCarried)",
+				ErrNoSourceID, c.EventID, c.Table, src, idAttr)
+		}
+	}
+	return "", nil
+}
+
+func sortedKeys(m map[string]types.AttributeValue) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // remove deletes the copy unless a later change was applied to it and,

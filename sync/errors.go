@@ -16,6 +16,10 @@ var (
 	// ErrUnpublished: changes were still unpublished when the publisher
 	// gave up; they are in the [*PublishError].
 	ErrUnpublished = errors.New("sync: changes not published")
+	// ErrNoSourceID: a [Copier] cannot tell which copy a change is for: it
+	// carries a copied attribute but not the id, or it is a Remove with
+	// keys only that neither hold the id nor match the Copier's SourceKey.
+	ErrNoSourceID = errors.New("sync: change does not say which copy it is for")
 	// ErrRecord: a stream record could not be turned into a change.
 	ErrRecord = errors.New("sync: invalid stream record")
 )

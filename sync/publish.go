@@ -78,7 +78,10 @@ type PublisherOption func(*Publisher)
 // of attrs (see [Change.Changed]), and cut the images down to the keys, attrs,
 // the attributes of [WithCarried] and the version attribute: subscribers get
 // what they copy, messages stay far below SNS's size limit, and writes that
-// touch nothing copied cost nothing downstream.
+// touch nothing copied cost nothing downstream. A Remove whose record
+// carries keys only (stream view type NEW_IMAGE or KEYS_ONLY) is published
+// all the same: its keys are all a subscriber has to delete its copy by
+// (see [Copier].SourceKey).
 func WithAttributes(attrs ...string) PublisherOption {
 	return func(p *Publisher) { p.attrs = append(p.attrs, attrs...) }
 }
@@ -100,7 +103,8 @@ func WithVersionAttribute(attr string) PublisherOption {
 }
 
 // WithFilter makes the publisher skip changes for which keep returns false,
-// e.g. the items of other entity types in a single-table design.
+// e.g. the items of other entity types in a single-table design. A Remove
+// whose record carries keys only has no image: keep sees [Change.Keys].
 func WithFilter(keep func(Change) bool) PublisherOption {
 	return func(p *Publisher) { p.filter = keep }
 }
@@ -233,17 +237,25 @@ func (p *Publisher) rest(ready []prepared, from []Change) []Change {
 }
 
 // prepare applies the options to c; ok is false when c is not published.
+//
+// A Remove whose record carries keys only (a stream of view type NEW_IMAGE
+// or KEYS_ONLY) is always published (subscribers find their copies by its
+// keys), with the version [RemovedVersion] when the publisher knows the
+// version attribute.
 func (p *Publisher) prepare(c Change) (Change, bool) {
+	keysOnly := c.Event == Remove && c.Old == nil
 	if p.versionAttr != "" && c.Version == 0 {
 		if n, ok := c.Image()[p.versionAttr].(*types.AttributeValueMemberN); ok {
 			c.Version, _ = strconv.ParseInt(n.Value, 10, 64)
+		} else if keysOnly {
+			c.Version = RemovedVersion
 		}
 	}
 	if p.filter != nil && !p.filter(c) {
 		return c, false
 	}
 	if p.keep != nil {
-		if !slices.ContainsFunc(p.attrs, c.Changed) {
+		if !keysOnly && !slices.ContainsFunc(p.attrs, c.Changed) {
 			return c, false
 		}
 		c = c.trim(p.keep)
