@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,7 +56,9 @@ type Change struct {
 	// (before it, for Remove), when the publisher knows the version
 	// attribute ([WithVersionAttribute]); 0 otherwise.
 	Version int64
-	// Time is when the change was made, to the second.
+	// Time is when the change was made, in UTC: to the second for records
+	// of DynamoDB Streams, to the millisecond for records that come
+	// through Kinesis Data Streams.
 	Time time.Time
 	// Keys holds the item's key attributes.
 	Keys map[string]types.AttributeValue
@@ -77,8 +80,10 @@ func (c Change) Image() map[string]types.AttributeValue {
 
 // Changed reports whether the change alters attr: for Insert, whether the new
 // item has it; for Remove, whether the old item had it; for Modify, whether
-// its value differs between the old and new images. Without an old image, a
-// Modify counts every attribute of the new image as changed.
+// its value differs between the old and new images. Sets (SS, NS, BS) are
+// compared without regard to order, at any depth, as DynamoDB holds them
+// unordered; lists are ordered. Without an old image, a Modify counts
+// every attribute of the new image as changed.
 func (c Change) Changed(attr string) bool {
 	switch c.Event {
 	case Insert:
@@ -97,7 +102,67 @@ func (c Change) Changed(attr string) bool {
 	if inOld != inNew {
 		return true
 	}
-	return inNew && !reflect.DeepEqual(o, n)
+	return inNew && !equalValue(o, n)
+}
+
+// equalValue reports whether a and b hold the same value, sets compared
+// as sets.
+func equalValue(a, b types.AttributeValue) bool {
+	switch a := a.(type) {
+	case *types.AttributeValueMemberSS:
+		b, ok := b.(*types.AttributeValueMemberSS)
+		return ok && sameSet(a.Value, b.Value)
+	case *types.AttributeValueMemberNS:
+		b, ok := b.(*types.AttributeValueMemberNS)
+		return ok && sameSet(a.Value, b.Value)
+	case *types.AttributeValueMemberBS:
+		b, ok := b.(*types.AttributeValueMemberBS)
+		if !ok {
+			return false
+		}
+		as, bs := make([]string, len(a.Value)), make([]string, len(b.Value))
+		for i, v := range a.Value {
+			as[i] = string(v)
+		}
+		for i, v := range b.Value {
+			bs[i] = string(v)
+		}
+		return sameSet(as, bs)
+	case *types.AttributeValueMemberM:
+		b, ok := b.(*types.AttributeValueMemberM)
+		if !ok || len(a.Value) != len(b.Value) {
+			return false
+		}
+		for k, v := range a.Value {
+			w, ok := b.Value[k]
+			if !ok || !equalValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case *types.AttributeValueMemberL:
+		b, ok := b.(*types.AttributeValueMemberL)
+		if !ok || len(a.Value) != len(b.Value) {
+			return false
+		}
+		for i := range a.Value {
+			if !equalValue(a.Value[i], b.Value[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // Decode decodes [Change.Image] into out, a pointer to a struct with
