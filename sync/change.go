@@ -33,6 +33,30 @@ const (
 // the item. It is [math.MaxInt64].
 const RemovedVersion int64 = math.MaxInt64
 
+// MaxVersion is the largest version a change to be applied may carry (2^53,
+// as JSON numbers hold integers exactly up to it). No writer gets there —
+// at a million writes a second to one item it takes 285 years — so a
+// larger version is not an owner's but a forged or broken message's, and
+// applied it would hold the copy at that version for good: [ParseMessage]
+// and [Copier] refuse it. [RemovedVersion] on a Remove is the exception.
+const MaxVersion int64 = 1 << 53
+
+// maxSequence is the most digits a stream sequence number has.
+const maxSequence = 40
+
+// checkOrder refuses a change whose [Change.Order] no owner can produce.
+func checkOrder(c Change) error {
+	switch {
+	case c.Version == RemovedVersion && c.Event == Remove:
+	case c.Version < 0 || c.Version > MaxVersion:
+		return &MessageError{Reason: fmt.Sprintf("version %d is beyond any writer (at most %d)", c.Version, MaxVersion), Err: ErrNotAChange}
+	}
+	if len(c.Sequence) > maxSequence || strings.Trim(c.Sequence, "0123456789") != "" {
+		return &MessageError{Reason: fmt.Sprintf("sequence number %.50q is not a stream sequence number (up to %d digits)", c.Sequence, maxSequence), Err: ErrNotAChange}
+	}
+	return nil
+}
+
 // Format is the value of the "format" field of every published message, so
 // that a subscriber can tell a change event from other messages on a topic.
 const Format = "tablestakes.change/v1"
@@ -256,7 +280,9 @@ func imageJSON(img map[string]types.AttributeValue, always bool) (json.RawMessag
 }
 
 // UnmarshalJSON decodes a message body written by [Change.MarshalJSON]. A
-// body of another format is refused with an error matching [ErrNotAChange].
+// body of another format, a broken one, or one whose order no owner can
+// produce (a version past [MaxVersion], a sequence number that is not
+// one) is refused with a [*MessageError] matching [ErrNotAChange].
 func (c *Change) UnmarshalJSON(b []byte) error {
 	var w wire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -289,6 +315,9 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 			return &MessageError{Reason: "image is not DynamoDB JSON", Err: err}
 		}
 		*img.dst = m
+	}
+	if err := checkOrder(out); err != nil {
+		return err
 	}
 	*c = out
 	return nil

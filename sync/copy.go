@@ -48,7 +48,10 @@ type Copier[T any] struct {
 	// Repo is the repository of the items that hold the copies.
 	Repo *repository.Repository[T]
 	// Table is the owner table whose changes apply; "" applies changes of
-	// any table.
+	// any table. The table is the one the message names: what makes the
+	// message trustworthy is where it came from — declare the topics
+	// and tables on the [Subscriber] ([FromTopics], [FromTables]) and
+	// let the queue's access policy admit only the topic.
 	Table string
 	// Attributes maps each copied attribute of the owner item to the
 	// attribute of the target item that holds the copy.
@@ -129,13 +132,20 @@ func (cp *Copier[T]) tombstones(marker string) (*repository.Repository[tombstone
 	return cp.tombs.Load(), nil
 }
 
-// Apply applies c to the copy; see [Copier].
+// Apply applies c to the copy; see [Copier]. A change whose order no
+// owner can produce (a version past [MaxVersion]) is refused with an error
+// matching [ErrNotAChange]; one that names a copied attribute but not the
+// id, or a key-only Remove the Copier cannot find the copy of, returns an
+// error matching [ErrNoSourceID].
 func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 	if cp.Repo == nil {
 		return errors.New("sync: Copier has no Repo")
 	}
 	if cp.Table != "" && c.Table != cp.Table {
 		return nil
+	}
+	if err := checkOrder(c); err != nil {
+		return fmt.Errorf("sync: change %s of %s refused: %w", c.EventID, c.Table, err)
 	}
 	if c.Event == Remove && !cp.DeleteOnRemove {
 		return nil

@@ -6,8 +6,10 @@ import (
 )
 
 var (
-	// ErrNotAChange: a message is not a change event of this package (another
-	// format on the same topic, or a malformed body).
+	// ErrNotAChange: a message is not a change event of this package:
+	// another format on the same topic (a [*MessageError] with Foreign
+	// set, which subscribers skip), or a change that is broken or carries
+	// an order no owner can produce (which subscribers refuse).
 	ErrNotAChange = errors.New("sync: not a change event")
 	// ErrMessageTooLarge: a change encodes to a message over SNS's limit
 	// of 262,144 bytes, body and message attributes together
@@ -29,8 +31,10 @@ var (
 type MessageError struct {
 	// Reason says what is wrong with the body.
 	Reason string
-	// Foreign is set when the body is valid JSON of another format: a
-	// message for someone else, not a broken change.
+	// Foreign is set when the body does not claim to be a change (plain
+	// text, JSON of another format): a message for someone else, which
+	// subscribers skip. Unset, the body claims to be a change (its
+	// "format" is [Format]) and is broken.
 	Foreign bool
 	// Err is the underlying error.
 	Err error

@@ -2,6 +2,8 @@ package sync_test
 
 import (
 	"context"
+	"errors"
+	"math"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -84,4 +86,23 @@ func TestCopierKeyOnlyRemove(t *testing.T) {
 	other := keyOnlyRemove(id)
 	other.Keys["pk"] = s("ORDER#" + id)
 	require.NoError(t, cp.Apply(ctx, other))
+}
+
+// TestCopierRefusesImpossibleOrder: a change at a version no writer
+// reaches is refused; applied, it would hold the copy there for good.
+func TestCopierRefusesImpossibleOrder(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cp := f.copier()
+	ctx := context.Background()
+	id := "0193a8c2-7a4e-7d3c-9f00-0123456789ab"
+	require.NoError(t, cp.Apply(ctx, change(tssync.Insert, id, 1, "A")))
+	forged := change(tssync.Modify, id, math.MaxInt64, "Forged")
+	if err := cp.Apply(ctx, forged); !errors.Is(err, tssync.ErrNotAChange) {
+		t.Errorf("Apply(version MaxInt64) = %v; want ErrNotAChange", err)
+	}
+	require.NoError(t, cp.Apply(ctx, change(tssync.Modify, id, 2, "B")))
+	st, err := f.statsOf(id)
+	require.NoError(t, err)
+	require.Equal(t, "B", st.CompanyName, "the copy still follows its owner")
 }

@@ -564,7 +564,7 @@ func TestReceiveShortPollingPauses(t *testing.T) {
 	client := &emptySQS{}
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
-	err := tssync.NewSubscriber().Receive(ctx, client, "https://sqs.example/queue", tssync.WithWaitTime(0))
+	err := tssync.NewSubscriber(nil).Receive(ctx, client, "https://sqs.example/queue", tssync.WithWaitTime(0))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.LessOrEqual(t, client.receives.Load(), int32(2), "one request per second at most")
 }
