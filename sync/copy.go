@@ -86,9 +86,11 @@ type Copier[T any] struct {
 	// leaves a tombstone in the same transaction: a small item in the
 	// target's table, keyed "SYNC-TOMBSTONE#<marker>#<id>", holding the
 	// Remove's order and an expiry time in the number attribute
-	// "expiresAt". Creating a copy checks the tombstone in its transaction.
-	// Enable the table's TTL on "expiresAt" to have DynamoDB delete expired
-	// tombstones. The table's key attributes must be strings.
+	// "expiresAt" and in the table's TTL attribute. Creating a copy checks
+	// the tombstone in its transaction. The table must declare a TTL
+	// attribute (index.Table.TTL; [index.Create] enables it), so that
+	// DynamoDB deletes expired tombstones, and its key attributes must be
+	// strings: otherwise Apply returns [ErrTombstoneTable].
 	DeleteOnRemove bool
 	// TombstoneTTL is how long a tombstone outlives its Remove (default 7
 	// days): longer than any delay after which a change may still arrive.
@@ -113,7 +115,11 @@ func (cp *Copier[T]) tombstones(marker string) (*repository.Repository[tombstone
 	}
 	t := cp.Repo.Table()
 	if t.PartitionKey.Type != types.ScalarAttributeTypeS || (!t.SortKey.IsZero() && t.SortKey.Type != types.ScalarAttributeTypeS) {
-		return nil, fmt.Errorf("sync: Copier.DeleteOnRemove keeps tombstones in table %s, whose key attributes must be strings", t.Name)
+		return nil, fmt.Errorf("%w: Copier.DeleteOnRemove keeps tombstones in table %s, whose key attributes must be strings", ErrTombstoneTable, t.Name)
+	}
+	if t.TTL == "" {
+		return nil, fmt.Errorf("%w: Copier.DeleteOnRemove keeps tombstones in table %s, which declares no TTL attribute: declare one (index.Table.TTL, e.g. %q) and create or verify the table with index.Create or index.Verify, so that DynamoDB deletes expired tombstones",
+			ErrTombstoneTable, t.Name, "expiresAt")
 	}
 	if strings.ContainsAny(marker, "{}") {
 		return nil, fmt.Errorf("sync: Copier marker %q: braces are not allowed", marker)
@@ -122,9 +128,15 @@ func (cp *Copier[T]) tombstones(marker string) (*repository.Repository[tombstone
 	if !t.SortKey.IsZero() {
 		sk = "SYNC-TOMBSTONE"
 	}
-	r, err := repository.New[tombstone](cp.Repo.Client(), t,
+	opts := []repository.Option{
 		repository.WithNaturalKey("tombstoneOf"),
-		repository.WithKeys(index.Template("SYNC-TOMBSTONE#"+marker+"#{tombstoneOf}"), sk))
+		repository.WithKeys(index.Template("SYNC-TOMBSTONE#"+marker+"#{tombstoneOf}"), sk),
+	}
+	if t.TTL != "expiresAt" {
+		// The expiry goes in the table's TTL attribute too.
+		opts = append(opts, repository.Derive(t.TTL, func(ts *tombstone) any { return ts.ExpiresAt }, "expiresAt"))
+	}
+	r, err := repository.New[tombstone](cp.Repo.Client(), t, opts...)
 	if err != nil {
 		return nil, err
 	}

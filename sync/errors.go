@@ -22,6 +22,11 @@ var (
 	// carries a copied attribute but not the id, or it is a Remove with
 	// keys only that neither hold the id nor match the Copier's SourceKey.
 	ErrNoSourceID = errors.New("sync: change does not say which copy it is for")
+	// ErrTombstoneTable: a [Copier] with DeleteOnRemove cannot keep
+	// tombstones in its repository's table: the table declares no TTL
+	// attribute (index.Table.TTL), so tombstones would never expire, or
+	// its key attributes are not strings.
+	ErrTombstoneTable = errors.New("sync: the copies' table cannot hold tombstones")
 	// ErrRecord: a stream record could not be turned into a change.
 	ErrRecord = errors.New("sync: invalid stream record")
 )

@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tablestakes/tablestakes/ddbtest"
+	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/internal/awsfake"
 	"github.com/tablestakes/tablestakes/repository"
 	tssync "github.com/tablestakes/tablestakes/sync"
@@ -105,4 +107,19 @@ func TestCopierRefusesImpossibleOrder(t *testing.T) {
 	st, err := f.statsOf(id)
 	require.NoError(t, err)
 	require.Equal(t, "B", st.CompanyName, "the copy still follows its owner")
+}
+
+// TestCopierRefusesTombstoneTableWithoutTTL: tombstones expire through the
+// table's TTL; a table that declares none would keep them for ever.
+func TestCopierRefusesTombstoneTableWithoutTTL(t *testing.T) {
+	t.Parallel()
+	db := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, db, index.Table{Name: "stats", PartitionKey: index.S("pk")})
+	stats, err := repository.New[Stats](db, table, repository.WithKeys("STATS#{id}", ""), repository.WithVersion("version"))
+	require.NoError(t, err)
+	cp := &tssync.Copier[Stats]{Repo: stats, Attributes: map[string]string{"name": "companyName"}, DeleteOnRemove: true}
+	id := "0193a8c2-7a4e-7d3c-9f00-0123456789ab"
+	if err := cp.Apply(context.Background(), change(tssync.Remove, id, 1, "A")); !errors.Is(err, tssync.ErrTombstoneTable) {
+		t.Errorf("Apply(Remove) with tombstones in a table without TTL = %v; want ErrTombstoneTable", err)
+	}
 }
