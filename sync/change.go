@@ -92,6 +92,11 @@ type Change struct {
 	// New is the item after the change (nil for Remove, or when the stream
 	// does not carry new images).
 	New map[string]types.AttributeValue
+	// Claim is set on a change parsed from a message that points to S3
+	// (a change too large for one message, published [WithS3]): Old and
+	// New are then nil, and [FetchClaim] reads them. A [Subscriber]
+	// [WithS3Claims] fetches them before its handlers see the change.
+	Claim *Claim
 }
 
 // Image returns the item as the change leaves it: New, or Old for Remove.
@@ -240,6 +245,7 @@ type wire struct {
 	Keys     json.RawMessage `json:"keys"`
 	Old      json.RawMessage `json:"old,omitempty"`
 	New      json.RawMessage `json:"new,omitempty"`
+	S3       *claimWire      `json:"s3,omitempty"`
 }
 
 // MarshalJSON encodes c as a message body:
@@ -247,6 +253,9 @@ type wire struct {
 //	{"format":"tablestakes.change/v1","eventId":"…","event":"MODIFY",
 //	 "table":"companies","sequence":"…","version":3,"time":"…",
 //	 "keys":{"pk":{"S":"COMPANY#…"}},"old":{…},"new":{…}}
+//
+// A change with a [Claim] has no "old" or "new" but
+// "s3":{"bucket":"…","key":"…","size":1048576,"sha256":"…"}.
 func (c Change) MarshalJSON() ([]byte, error) {
 	w := wire{
 		Format: Format, EventID: c.EventID, Event: c.Event, Table: c.Table,
@@ -261,6 +270,9 @@ func (c Change) MarshalJSON() ([]byte, error) {
 	}
 	if w.New, err = imageJSON(c.New, false); err != nil {
 		return nil, err
+	}
+	if cl := c.Claim; cl != nil {
+		w.S3 = &claimWire{Bucket: cl.Bucket, Key: cl.Key, Size: cl.Size, SHA256: cl.SHA256}
 	}
 	return json.Marshal(w)
 }
@@ -299,6 +311,12 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 	out := Change{
 		EventID: w.EventID, Event: w.Event, Table: w.Table,
 		Sequence: w.Sequence, Version: w.Version, Time: w.Time,
+	}
+	if cl := w.S3; cl != nil {
+		if cl.Bucket == "" || cl.Key == "" || len(cl.SHA256) != 64 {
+			return &MessageError{Reason: "an S3 pointer without bucket, key or SHA-256", Err: ErrNotAChange}
+		}
+		out.Claim = &Claim{Bucket: cl.Bucket, Key: cl.Key, Size: cl.Size, SHA256: cl.SHA256}
 	}
 	for _, img := range []struct {
 		raw json.RawMessage

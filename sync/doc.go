@@ -46,6 +46,13 @@
 // message ([ErrMessageTooLarge]) before sending anything, so that a stream
 // never stalls on a request SNS will refuse every time.
 //
+// A change larger than that travels through S3 — the claim-check pattern:
+// a publisher [WithS3] stores it in a bucket and publishes a pointer
+// ([Claim]); a subscriber [WithS3Claims] fetches and checks it before its
+// handlers see the change. The objects are not deleted by the library (a
+// message may be delivered again for as long as its queue keeps it): a
+// lifecycle rule on the bucket is the owner's to set.
+//
 // A stream of view type NEW_IMAGE or KEYS_ONLY carries a Remove with the
 // item's keys only: it is published all the same, and a [Copier] finds the
 // copy by its keys (Copier.SourceKey).

@@ -27,6 +27,10 @@ var (
 	// attribute (index.Table.TTL), so tombstones would never expire, or
 	// its key attributes are not strings.
 	ErrTombstoneTable = errors.New("sync: the copies' table cannot hold tombstones")
+	// ErrClaim: a change published as a pointer to S3 ([WithS3]) could not
+	// be fetched: no S3 client ([WithS3Claims]), S3 failed, or the object
+	// is not the change the message describes.
+	ErrClaim = errors.New("sync: change stored in S3 not fetched")
 	// ErrRecord: a stream record could not be turned into a change.
 	ErrRecord = errors.New("sync: invalid stream record")
 )

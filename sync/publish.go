@@ -66,6 +66,9 @@ type Publisher struct {
 	carried     []string
 	versionAttr string
 	filter      func(Change) bool
+	s3          S3PutClient
+	bucket      string
+	prefix      string
 	attempts    int
 	base, limit time.Duration
 	logger      *slog.Logger
@@ -163,7 +166,9 @@ type prepared struct {
 // ten messages and [MaxMessageSize] bytes together (bodies and message
 // attributes, counted as SNS counts them). Changes the options filter out
 // are skipped. A change whose message would exceed [MaxMessageSize] is
-// refused with [ErrMessageTooLarge] before anything is sent. Publish returns nil when
+// stored in S3 and published as a pointer when the publisher has [WithS3]
+// (see [Claim]); without it, it is refused with [ErrMessageTooLarge]
+// before anything is sent. Publish returns nil when
 // every change was accepted by SNS, else a [*PublishError] holding the
 // changes not published (the failed ones and every one after the first
 // failure, so that a later change to an item never overtakes an earlier
@@ -209,6 +214,17 @@ func (p *Publisher) encode(ctx context.Context, c Change) (prepared, error) {
 	}
 	r := prepared{change: c, body: string(body), attrs: p.attributes(c)}
 	r.size = MessageSize(r.body, r.attrs)
+	if r.size > MaxMessageSize && p.s3 != nil {
+		ptr, err := p.store(ctx, c, body)
+		if err != nil {
+			return prepared{}, err
+		}
+		if body, err = ptr.MarshalJSON(); err != nil {
+			return prepared{}, err
+		}
+		r.body = string(body)
+		r.size = MessageSize(r.body, r.attrs)
+	}
 	if r.size > MaxMessageSize {
 		return prepared{}, fmt.Errorf("%w: change %s of %s is %d bytes with its message attributes, limit %d",
 			ErrMessageTooLarge, c.EventID, c.Table, r.size, MaxMessageSize)

@@ -58,6 +58,9 @@ type SQSClient interface {
 //   - A change from a table or topic the subscriber was not declared for
 //     ([FromTables], [FromTopics]) is untrusted: skipped, logged at warn
 //     level and counted in [Counts].Untrusted, never applied.
+//   - A change published as a pointer to S3 ([WithS3]) is fetched first
+//     ([WithS3Claims]); one that cannot be fetched is an error matching
+//     [ErrClaim], and one in a bucket not declared is untrusted.
 //   - Any other change is applied by every handler.
 type Subscriber struct {
 	// Handlers apply each change, in order.
@@ -65,8 +68,10 @@ type Subscriber struct {
 	// Logger receives what the subscriber skips or retries (nil: nowhere).
 	Logger *slog.Logger
 
-	tables map[string]bool
-	topics map[string]bool
+	tables  map[string]bool
+	topics  map[string]bool
+	s3      S3GetClient
+	buckets map[string]bool
 
 	applied, foreign, untrusted, refused atomic.Uint64
 }
@@ -202,6 +207,19 @@ func (s *Subscriber) handle(ctx context.Context, body, topic string) error {
 			"topic", topic, "table", c.Table, "eventId", c.EventID)
 		return nil
 	}
+	if c.Claim != nil {
+		full, untrusted, err := s.fetchClaim(ctx, c)
+		if untrusted {
+			s.untrusted.Add(1)
+			s.logger().WarnContext(ctx, "sync: skipping a change stored in a bucket the subscriber does not accept",
+				"bucket", c.Claim.Bucket, "table", c.Table, "eventId", c.EventID)
+			return nil
+		}
+		if err != nil {
+			return err // S3 may answer next time; else the dead-letter queue
+		}
+		c = full
+	}
 	if err := s.Apply(ctx, c); err != nil {
 		return err
 	}
@@ -335,6 +353,9 @@ func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL str
 // another format: a message for someone else), without it when the body
 // claims to be one (its "format" is [Format]) but is broken, or carries an
 // order no owner can produce (see [MaxVersion]).
+//
+// A change published as a pointer to S3 ([WithS3]) parses into a change
+// with a [Claim] and no images; [FetchClaim] reads them.
 func ParseMessage(body string) (Change, error) {
 	c, _, err := parseMessage(body)
 	return c, err
