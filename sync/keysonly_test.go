@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/stretchr/testify/require"
 
@@ -121,5 +125,35 @@ func TestCopierRefusesTombstoneTableWithoutTTL(t *testing.T) {
 	id := "0193a8c2-7a4e-7d3c-9f00-0123456789ab"
 	if err := cp.Apply(context.Background(), change(tssync.Remove, id, 1, "A")); !errors.Is(err, tssync.ErrTombstoneTable) {
 		t.Errorf("Apply(Remove) with tombstones in a table without TTL = %v; want ErrTombstoneTable", err)
+	}
+}
+
+// TestTombstoneExpiresThroughTheDeclaredTTL: the tombstone's expiry is
+// written into the attribute the table declares as its TTL.
+func TestTombstoneExpiresThroughTheDeclaredTTL(t *testing.T) {
+	t.Parallel()
+	db := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, db, index.Table{Name: "stats", PartitionKey: index.S("pk"), TTL: "deleteAt"})
+	stats, err := repository.New[Stats](db, table, repository.WithKeys("STATS#{id}", ""), repository.WithVersion("version"))
+	require.NoError(t, err)
+	cp := &tssync.Copier[Stats]{Repo: stats, Attributes: map[string]string{"name": "companyName"}, DeleteOnRemove: true,
+		Create: func(_ context.Context, c tssync.Change) (*Stats, error) {
+			return &Stats{ID: "0193a8c2-7a4e-7d3c-9f00-0123456789ab"}, nil
+		}}
+	id := "0193a8c2-7a4e-7d3c-9f00-0123456789ab"
+	ctx := context.Background()
+	require.NoError(t, cp.Apply(ctx, change(tssync.Insert, id, 1, "A")))
+	require.NoError(t, cp.Apply(ctx, change(tssync.Remove, id, 1, "A")))
+	out, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(table.Name)})
+	require.NoError(t, err)
+	require.Len(t, out.Items, 1, "the tombstone")
+	ttl, ok := out.Items[0]["deleteAt"].(*types.AttributeValueMemberN)
+	if !ok {
+		t.Fatalf("tombstone %v has no number attribute deleteAt", out.Items[0])
+	}
+	sec, err := strconv.ParseInt(ttl.Value, 10, 64)
+	require.NoError(t, err)
+	if d := time.Until(time.Unix(sec, 0)); d < 6*24*time.Hour || d > 8*24*time.Hour {
+		t.Errorf("tombstone expires in %v; want about 7 days (TombstoneTTL's default)", d)
 	}
 }
