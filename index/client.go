@@ -14,3 +14,14 @@ type Client interface {
 }
 
 var _ Client = (*dynamodb.Client)(nil)
+
+// TTLClient is the part of the DynamoDB API that [Create] and [Verify] use
+// besides [Client] for a table that declares a TTL attribute
+// ([Table].TTL). *dynamodb.Client implements it; a Client without it makes
+// them fail with [ErrNoTTLClient] for such a table.
+type TTLClient interface {
+	UpdateTimeToLive(ctx context.Context, in *dynamodb.UpdateTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+	DescribeTimeToLive(ctx context.Context, in *dynamodb.DescribeTimeToLiveInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeTimeToLiveOutput, error)
+}
+
+var _ TTLClient = (*dynamodb.Client)(nil)

@@ -12,15 +12,29 @@ import (
 )
 
 // Create creates table t if it does not exist and waits until the table and
-// its indexes are active, or ctx ends. An existing table is left as it is;
-// call [Verify] to check it against the declaration.
+// its indexes are active, or ctx ends. When t declares a TTL attribute,
+// Create then enables Time to Live on it (UpdateTimeToLive) unless it is
+// enabled already, on a new or an existing table alike. An existing table
+// is otherwise left as it is; call [Verify] to check it against the
+// declaration.
 //
-// It returns a [*DeclarationError] for an invalid declaration, and the SDK's
-// error, wrapped, when a call fails.
+// It returns a [*DeclarationError] for an invalid declaration,
+// [ErrNoTTLClient] when t declares a TTL attribute and c is no
+// [TTLClient], a [*MismatchError] when Time to Live is enabled on another
+// attribute (DynamoDB allows one, and changing it takes disabling it
+// first, which is the table owner's call), and the SDK's error, wrapped,
+// when a call fails.
 func Create(ctx context.Context, c Client, t Table) error {
 	in, err := t.CreateTableInput()
 	if err != nil {
 		return err
+	}
+	var ttl TTLClient
+	if t.TTL != "" {
+		var ok bool
+		if ttl, ok = c.(TTLClient); !ok {
+			return fmt.Errorf("%w: table %q declares the TTL attribute %q", ErrNoTTLClient, t.Name, t.TTL)
+		}
 	}
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		var inUse *types.ResourceInUseException
@@ -28,7 +42,44 @@ func Create(ctx context.Context, c Client, t Table) error {
 			return fmt.Errorf("index: create table %q: %w", t.Name, err)
 		}
 	}
-	return WaitActive(ctx, c, t.Name)
+	if err := WaitActive(ctx, c, t.Name); err != nil {
+		return err
+	}
+	if ttl == nil {
+		return nil
+	}
+	attr, on, err := liveTTL(ctx, ttl, t.Name)
+	switch {
+	case err != nil:
+		return err
+	case on && attr == t.TTL:
+		return nil
+	case on:
+		return &MismatchError{Table: t.Name, Problems: []string{fmt.Sprintf("time to live is on %q; declared %q", attr, t.TTL)}}
+	}
+	_, err = ttl.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               aws.String(t.Name),
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(t.TTL), Enabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("index: enable time to live on %q of table %q: %w", t.TTL, t.Name, err)
+	}
+	return nil
+}
+
+// liveTTL returns the table's Time to Live attribute and whether it is
+// enabled (or being enabled).
+func liveTTL(ctx context.Context, c TTLClient, table string) (attr string, on bool, err error) {
+	out, err := c.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table)})
+	if err != nil {
+		return "", false, fmt.Errorf("index: describe time to live of table %q: %w", table, err)
+	}
+	d := out.TimeToLiveDescription
+	if d == nil {
+		return "", false, nil
+	}
+	on = d.TimeToLiveStatus == types.TimeToLiveStatusEnabled || d.TimeToLiveStatus == types.TimeToLiveStatusEnabling
+	return aws.ToString(d.AttributeName), on, nil
 }
 
 // WaitActive polls DescribeTable until the table and all its global indexes

@@ -346,3 +346,52 @@ func TestWaitActiveOnADeletingTable(t *testing.T) {
 		t.Errorf("WaitActive = %v; want a table being deleted", err)
 	}
 }
+
+// createOnly is an index.Client without the time-to-live operations.
+type createOnly struct{ index.Client }
+
+func TestTTL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	decl := index.Table{Name: "ttl", PartitionKey: index.S("pk"), TTL: "expiresAt"}
+	table := ddbtest.Table(t, client, decl) // index.Create
+	out, err := client.DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(table.Name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := out.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != "expiresAt" ||
+		(d.TimeToLiveStatus != types.TimeToLiveStatusEnabled && d.TimeToLiveStatus != types.TimeToLiveStatusEnabling) {
+		t.Fatalf("DescribeTimeToLive after Create = %+v; want enabled on expiresAt", out.TimeToLiveDescription)
+	}
+	if err := index.Verify(ctx, client, table); err != nil {
+		t.Errorf("Verify(TTL enabled) = %v; want nil", err)
+	}
+
+	// A live table without the TTL its declaration names does not verify.
+	plain := ddbtest.Table(t, client, index.Table{Name: "no-ttl", PartitionKey: index.S("pk")})
+	plain.TTL = "expiresAt"
+	if err := index.Verify(ctx, client, plain); !errors.Is(err, index.ErrTableMismatch) || !strings.Contains(err.Error(), "time to live is off") {
+		t.Errorf("Verify(TTL off) = %v; want a mismatch saying time to live is off", err)
+	}
+	other := table
+	other.TTL = "deleteAt"
+	if err := index.Verify(ctx, client, other); !errors.Is(err, index.ErrTableMismatch) || !strings.Contains(err.Error(), `time to live is on "expiresAt"; declared "deleteAt"`) {
+		t.Errorf("Verify(TTL on another attribute) = %v; want a mismatch naming both", err)
+	}
+	// Create enables it on an existing table.
+	if err := index.Create(ctx, client, plain); err != nil {
+		t.Fatalf("Create(existing table, TTL declared) = %v", err)
+	}
+	if err := index.Verify(ctx, client, plain); err != nil {
+		t.Errorf("Verify after Create enabled TTL = %v; want nil", err)
+	}
+
+	// A client that cannot manage TTL is refused, not ignored.
+	if err := index.Verify(ctx, createOnly{client}, table); !errors.Is(err, index.ErrNoTTLClient) {
+		t.Errorf("Verify(client without TTL operations) = %v; want ErrNoTTLClient", err)
+	}
+	if err := index.Create(ctx, createOnly{client}, table); !errors.Is(err, index.ErrNoTTLClient) {
+		t.Errorf("Create(client without TTL operations) = %v; want ErrNoTTLClient", err)
+	}
+}

@@ -4,13 +4,16 @@
 // It carries principle 8 (design tables and indexes around queries) and the
 // projection half of principle 10 (mind item sizes and index projections):
 // a [Table] lists its keys, global and local secondary indexes with their
-// projections, billing mode and stream, and the named [AccessPattern] values
+// projections, billing mode, stream and Time to Live attribute, and the
+// named [AccessPattern] values
 // through which every multi-item read must go. From the declaration the
 // package builds the CreateTableInput ([Table.CreateTableInput]), creates a
 // missing table and waits until it is active ([Create]), and checks a live
 // table against the declaration at start-up ([Verify]), failing with a
 // [*MismatchError] when an index is missing, a key schema differs or a
-// projection lacks an attribute that a pattern reads.
+// projection lacks an attribute that a pattern reads. A table that declares
+// a TTL attribute has Time to Live enabled by [Create] and checked by
+// [Verify], through a client that also implements [TTLClient].
 //
 // # One access pattern, end to end
 //

@@ -15,6 +15,10 @@ var (
 	// ErrTableMismatch reports a live table that differs from its
 	// declaration. [*MismatchError] matches it.
 	ErrTableMismatch = errors.New("index: live table does not match its declaration")
+	// ErrNoTTLClient reports a table that declares a TTL attribute given
+	// to [Create] or [Verify] with a client that lacks the time-to-live
+	// operations ([TTLClient]).
+	ErrNoTTLClient = errors.New("index: the client cannot manage time to live (it is no TTLClient)")
 	// ErrInvalidPattern reports an access pattern that cannot run on its table.
 	ErrInvalidPattern = errors.New("index: invalid access pattern")
 )

@@ -58,6 +58,69 @@ func (t Template) Expand(lookup func(field string) (string, bool)) (string, erro
 	return b.String(), err
 }
 
+// Values is the inverse of [Template.Expand]: it returns the value of each
+// placeholder of t in s, such as {"id": "42"} for "COMPANY#{id}" and
+// "COMPANY#42", and false when s could not have been composed by t (see
+// [Template.Matches], whose rules it follows: at least one character per
+// placeholder; each placeholder takes the shortest run up to the literal
+// that follows it, except before t's last literal, which is anchored at the
+// end of s). A template with two placeholders side by side is ambiguous
+// and yields nothing; a placeholder used twice must have one value.
+func (t Template) Values(s string) (map[string]string, bool) {
+	type segment struct{ lit, field string }
+	var segs []segment
+	if err := t.walk(func(lit, field string) error {
+		segs = append(segs, segment{lit, field})
+		return nil
+	}); err != nil {
+		return nil, false
+	}
+	out := map[string]string{}
+	rest := s
+	for i, sg := range segs {
+		if !strings.HasPrefix(rest, sg.lit) {
+			return nil, false
+		}
+		rest = rest[len(sg.lit):]
+		if sg.field == "" {
+			continue // t's trailing literal
+		}
+		var v string
+		switch {
+		case i+1 == len(segs):
+			v, rest = rest, ""
+		case segs[i+1].lit == "":
+			return nil, false // {a}{b}: no way to tell where a ends
+		case i+2 == len(segs) && segs[i+1].field == "":
+			next := segs[i+1].lit
+			if !strings.HasSuffix(rest, next) || len(rest) <= len(next) {
+				return nil, false
+			}
+			v, rest = rest[:len(rest)-len(next)], rest[len(rest)-len(next):]
+		default:
+			if rest == "" {
+				return nil, false
+			}
+			j := strings.Index(rest[1:], segs[i+1].lit)
+			if j < 0 {
+				return nil, false
+			}
+			v, rest = rest[:1+j], rest[1+j:]
+		}
+		if v == "" {
+			return nil, false
+		}
+		if prev, ok := out[sg.field]; ok && prev != v {
+			return nil, false
+		}
+		out[sg.field] = v
+	}
+	if rest != "" {
+		return nil, false
+	}
+	return out, true
+}
+
 // walk calls fn for each literal run and the placeholder that follows it.
 func (t Template) walk(fn func(lit, field string) error) error {
 	s := string(t)

@@ -2,6 +2,7 @@ package index_test
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -125,6 +126,37 @@ func TestTemplateMatches(t *testing.T) {
 	}{{"COMPANY#{id}", "COMPANY#"}, {"PROFILE", "PROFILE"}, {"{id}", ""}} {
 		if got := tt.tmpl.Prefix(); got != tt.want {
 			t.Errorf("index.Template(%q).Prefix() = %q; want %q", tt.tmpl, got, tt.want)
+		}
+	}
+}
+
+func TestTemplateValues(t *testing.T) {
+	for _, tc := range []struct {
+		tmpl  index.Template
+		value string
+		want  map[string]string
+	}{
+		{"COMPANY#{id}", "COMPANY#42", map[string]string{"id": "42"}},
+		{"COMPANY#{id}", "ORDER#42", nil},
+		{"{id}", "42", map[string]string{"id": "42"}},
+		{"T#{tenant}#U#{id}", "T#a#U#b#c", map[string]string{"tenant": "a", "id": "b#c"}},
+		{"T#{tenant}#U", "T#a#U", map[string]string{"tenant": "a"}},
+		{"T#{tenant}#U", "T#a#V", nil},
+		{"PROFILE", "PROFILE", map[string]string{}},
+		{"PROFILE", "PROFILES", nil},
+		{"{a}{b}", "xy", nil},
+		{"{a", "x", nil},
+		{"{id}#{id}", "1#1", map[string]string{"id": "1"}},
+		{"{id}#{id}", "1#2", nil},
+		{"{id}", "", nil},
+		{"C#{id}", "C#", nil},
+		{"A{a}B{b}C", "AxByCz", nil},
+		{"A{a}B{b}C", "AxByC", map[string]string{"a": "x", "b": "y"}},
+		{"A{a}B{b}C", "AxBCC", map[string]string{"a": "x", "b": "C"}},
+	} {
+		got, ok := tc.tmpl.Values(tc.value)
+		if ok != (tc.want != nil) || (ok && !reflect.DeepEqual(got, tc.want)) {
+			t.Errorf("Template(%q).Values(%q) = %v, %v; want %v", tc.tmpl, tc.value, got, ok, tc.want)
 		}
 	}
 }

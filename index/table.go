@@ -100,6 +100,15 @@ type Table struct {
 	ReadCapacity, WriteCapacity int64
 	// Stream is the stream view type; empty for no stream.
 	Stream types.StreamViewType
+	// TTL names the attribute DynamoDB's Time to Live reads each item's
+	// expiry from: a number of seconds since 1970 (Unix epoch time, in
+	// seconds, not milliseconds). DynamoDB deletes an item some time after
+	// it expires — typically within a few days, never at once — and at no
+	// cost; items without the attribute, or with a value of another type,
+	// never expire. "" for none. [Create] enables it and [Verify] checks
+	// it, through a client with the time-to-live operations
+	// ([TTLClient]). A table has at most one TTL attribute.
+	TTL string
 	// Patterns lists the access patterns that read the table. Validate
 	// checks that each names a declared index that projects what it reads.
 	Patterns []AccessPattern

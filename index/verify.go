@@ -14,13 +14,23 @@ import (
 // service should at start-up. It returns a [*MismatchError] listing every
 // difference: a missing table or index, a key schema or key type that
 // differs, a projection that differs or lacks an attribute that one of
-// t.Patterns reads, or a stream that is off or of another view type.
-// Extra live indexes are not an error. An invalid declaration is a
-// [*DeclarationError], as from [Table.Validate], and a failed call the SDK's
-// error, wrapped.
+// t.Patterns reads, a stream that is off or of another view type, or Time
+// to Live off or on another attribute than t.TTL declares (checked with
+// DescribeTimeToLive). Extra live indexes, and Time to Live on a table
+// that declares none, are not an error. An invalid declaration is a
+// [*DeclarationError], as from [Table.Validate]; a declared TTL with a
+// client that is no [TTLClient] is [ErrNoTTLClient]; a failed call is the
+// SDK's error, wrapped.
 func Verify(ctx context.Context, c Client, t Table) error {
 	if err := t.Validate(); err != nil {
 		return err
+	}
+	var ttl TTLClient
+	if t.TTL != "" {
+		var ok bool
+		if ttl, ok = c.(TTLClient); !ok {
+			return fmt.Errorf("%w: table %q declares the TTL attribute %q", ErrNoTTLClient, t.Name, t.TTL)
+		}
 	}
 	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.Name)})
 	if err != nil {
@@ -30,7 +40,19 @@ func Verify(ctx context.Context, c Client, t Table) error {
 		}
 		return fmt.Errorf("index: describe table %q: %w", t.Name, err)
 	}
-	if problems := t.Compare(out.Table); len(problems) > 0 {
+	problems := t.Compare(out.Table)
+	if ttl != nil {
+		attr, on, err := liveTTL(ctx, ttl, t.Name)
+		switch {
+		case err != nil:
+			return err
+		case !on:
+			problems = append(problems, fmt.Sprintf("time to live is off; declared on %q", t.TTL))
+		case attr != t.TTL:
+			problems = append(problems, fmt.Sprintf("time to live is on %q; declared %q", attr, t.TTL))
+		}
+	}
+	if len(problems) > 0 {
 		return &MismatchError{Table: t.Name, Problems: problems}
 	}
 	return nil

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,6 +24,38 @@ const (
 	Modify Event = "MODIFY" // the item was replaced or updated
 	Remove Event = "REMOVE" // the item was deleted
 )
+
+// RemovedVersion is the Version a publisher with [WithVersionAttribute]
+// gives a Remove whose stream record carries the item's keys only (a
+// stream of view type NEW_IMAGE or KEYS_ONLY): the item's last version is
+// not known, and a Remove ends the life of an item whose id is never
+// reused (principle 1), so its [Change.Order] sorts after every write of
+// the item. It is [math.MaxInt64].
+const RemovedVersion int64 = math.MaxInt64
+
+// MaxVersion is the largest version a change to be applied may carry (2^53,
+// as JSON numbers hold integers exactly up to it). No writer gets there —
+// at a million writes a second to one item it takes 285 years — so a
+// larger version is not an owner's but a forged or broken message's, and
+// applied it would hold the copy at that version for good: [ParseMessage]
+// and [Copier] refuse it. [RemovedVersion] on a Remove is the exception.
+const MaxVersion int64 = 1 << 53
+
+// maxSequence is the most digits a stream sequence number has.
+const maxSequence = 40
+
+// checkOrder refuses a change whose [Change.Order] no owner can produce.
+func checkOrder(c Change) error {
+	switch {
+	case c.Version == RemovedVersion && c.Event == Remove:
+	case c.Version < 0 || c.Version > MaxVersion:
+		return &MessageError{Reason: fmt.Sprintf("version %d is beyond any writer (at most %d)", c.Version, MaxVersion), Err: ErrNotAChange}
+	}
+	if len(c.Sequence) > maxSequence || strings.Trim(c.Sequence, "0123456789") != "" {
+		return &MessageError{Reason: fmt.Sprintf("sequence number %.50q is not a stream sequence number (up to %d digits)", c.Sequence, maxSequence), Err: ErrNotAChange}
+	}
+	return nil
+}
 
 // Format is the value of the "format" field of every published message, so
 // that a subscriber can tell a change event from other messages on a topic.
@@ -46,7 +80,9 @@ type Change struct {
 	// (before it, for Remove), when the publisher knows the version
 	// attribute ([WithVersionAttribute]); 0 otherwise.
 	Version int64
-	// Time is when the change was made, to the second.
+	// Time is when the change was made, in UTC: to the second for records
+	// of DynamoDB Streams, to the millisecond for records that come
+	// through Kinesis Data Streams.
 	Time time.Time
 	// Keys holds the item's key attributes.
 	Keys map[string]types.AttributeValue
@@ -56,6 +92,11 @@ type Change struct {
 	// New is the item after the change (nil for Remove, or when the stream
 	// does not carry new images).
 	New map[string]types.AttributeValue
+	// Claim is set on a change parsed from a message that points to S3
+	// (a change too large for one message, published [WithS3]): Old and
+	// New are then nil, and [FetchClaim] reads them. A [Subscriber]
+	// [WithS3Claims] fetches them before its handlers see the change.
+	Claim *Claim
 }
 
 // Image returns the item as the change leaves it: New, or Old for Remove.
@@ -68,8 +109,10 @@ func (c Change) Image() map[string]types.AttributeValue {
 
 // Changed reports whether the change alters attr: for Insert, whether the new
 // item has it; for Remove, whether the old item had it; for Modify, whether
-// its value differs between the old and new images. Without an old image, a
-// Modify counts every attribute of the new image as changed.
+// its value differs between the old and new images. Sets (SS, NS, BS) are
+// compared without regard to order, at any depth, as DynamoDB holds them
+// unordered; lists are ordered. Without an old image, a Modify counts
+// every attribute of the new image as changed.
 func (c Change) Changed(attr string) bool {
 	switch c.Event {
 	case Insert:
@@ -88,7 +131,67 @@ func (c Change) Changed(attr string) bool {
 	if inOld != inNew {
 		return true
 	}
-	return inNew && !reflect.DeepEqual(o, n)
+	return inNew && !equalValue(o, n)
+}
+
+// equalValue reports whether a and b hold the same value, sets compared
+// as sets.
+func equalValue(a, b types.AttributeValue) bool {
+	switch a := a.(type) {
+	case *types.AttributeValueMemberSS:
+		b, ok := b.(*types.AttributeValueMemberSS)
+		return ok && sameSet(a.Value, b.Value)
+	case *types.AttributeValueMemberNS:
+		b, ok := b.(*types.AttributeValueMemberNS)
+		return ok && sameSet(a.Value, b.Value)
+	case *types.AttributeValueMemberBS:
+		b, ok := b.(*types.AttributeValueMemberBS)
+		if !ok {
+			return false
+		}
+		as, bs := make([]string, len(a.Value)), make([]string, len(b.Value))
+		for i, v := range a.Value {
+			as[i] = string(v)
+		}
+		for i, v := range b.Value {
+			bs[i] = string(v)
+		}
+		return sameSet(as, bs)
+	case *types.AttributeValueMemberM:
+		b, ok := b.(*types.AttributeValueMemberM)
+		if !ok || len(a.Value) != len(b.Value) {
+			return false
+		}
+		for k, v := range a.Value {
+			w, ok := b.Value[k]
+			if !ok || !equalValue(v, w) {
+				return false
+			}
+		}
+		return true
+	case *types.AttributeValueMemberL:
+		b, ok := b.(*types.AttributeValueMemberL)
+		if !ok || len(a.Value) != len(b.Value) {
+			return false
+		}
+		for i := range a.Value {
+			if !equalValue(a.Value[i], b.Value[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }
 
 // Decode decodes [Change.Image] into out, a pointer to a struct with
@@ -142,6 +245,7 @@ type wire struct {
 	Keys     json.RawMessage `json:"keys"`
 	Old      json.RawMessage `json:"old,omitempty"`
 	New      json.RawMessage `json:"new,omitempty"`
+	S3       *claimWire      `json:"s3,omitempty"`
 }
 
 // MarshalJSON encodes c as a message body:
@@ -149,6 +253,9 @@ type wire struct {
 //	{"format":"tablestakes.change/v1","eventId":"…","event":"MODIFY",
 //	 "table":"companies","sequence":"…","version":3,"time":"…",
 //	 "keys":{"pk":{"S":"COMPANY#…"}},"old":{…},"new":{…}}
+//
+// A change with a [Claim] has no "old" or "new" but
+// "s3":{"bucket":"…","key":"…","size":1048576,"sha256":"…"}.
 func (c Change) MarshalJSON() ([]byte, error) {
 	w := wire{
 		Format: Format, EventID: c.EventID, Event: c.Event, Table: c.Table,
@@ -163,6 +270,9 @@ func (c Change) MarshalJSON() ([]byte, error) {
 	}
 	if w.New, err = imageJSON(c.New, false); err != nil {
 		return nil, err
+	}
+	if cl := c.Claim; cl != nil {
+		w.S3 = &claimWire{Bucket: cl.Bucket, Key: cl.Key, Size: cl.Size, SHA256: cl.SHA256}
 	}
 	return json.Marshal(w)
 }
@@ -182,7 +292,9 @@ func imageJSON(img map[string]types.AttributeValue, always bool) (json.RawMessag
 }
 
 // UnmarshalJSON decodes a message body written by [Change.MarshalJSON]. A
-// body of another format is refused with an error matching [ErrNotAChange].
+// body of another format, a broken one, or one whose order no owner can
+// produce (a version past [MaxVersion], a sequence number that is not
+// one) is refused with a [*MessageError] matching [ErrNotAChange].
 func (c *Change) UnmarshalJSON(b []byte) error {
 	var w wire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -200,6 +312,12 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 		EventID: w.EventID, Event: w.Event, Table: w.Table,
 		Sequence: w.Sequence, Version: w.Version, Time: w.Time,
 	}
+	if cl := w.S3; cl != nil {
+		if cl.Bucket == "" || cl.Key == "" || len(cl.SHA256) != 64 {
+			return &MessageError{Reason: "an S3 pointer without bucket, key or SHA-256", Err: ErrNotAChange}
+		}
+		out.Claim = &Claim{Bucket: cl.Bucket, Key: cl.Key, Size: cl.Size, SHA256: cl.SHA256}
+	}
 	for _, img := range []struct {
 		raw json.RawMessage
 		dst *map[string]types.AttributeValue
@@ -215,6 +333,9 @@ func (c *Change) UnmarshalJSON(b []byte) error {
 			return &MessageError{Reason: "image is not DynamoDB JSON", Err: err}
 		}
 		*img.dst = m
+	}
+	if err := checkOrder(out); err != nil {
+		return err
 	}
 	*c = out
 	return nil

@@ -48,7 +48,10 @@ type Copier[T any] struct {
 	// Repo is the repository of the items that hold the copies.
 	Repo *repository.Repository[T]
 	// Table is the owner table whose changes apply; "" applies changes of
-	// any table.
+	// any table. The table is the one the message names: what makes the
+	// message trustworthy is where it came from — declare the topics
+	// and tables on the [Subscriber] ([FromTopics], [FromTables]) and
+	// let the queue's access policy admit only the topic.
 	Table string
 	// Attributes maps each copied attribute of the owner item to the
 	// attribute of the target item that holds the copy.
@@ -58,6 +61,14 @@ type Copier[T any] struct {
 	// are not this copier's; a change that has a copied attribute but no id
 	// is an error (the publisher must carry the id: [WithCarried]).
 	SourceID string
+	// SourceKey is the owner table's key template that holds the SourceID,
+	// such as "COMPANY#{id}": it finds the copy of a Remove whose stream
+	// record carries the item's keys only (a stream of view type
+	// NEW_IMAGE or KEYS_ONLY). Each string key attribute of the change is
+	// matched against it; a Remove whose keys match nothing is another
+	// kind of item's. Not needed when a key attribute is the SourceID
+	// itself.
+	SourceKey index.Template
 	// Marker is the target attribute holding the order of the last change
 	// applied (default [DefaultMarker]). Copiers of different owners onto
 	// one item need different markers.
@@ -75,9 +86,11 @@ type Copier[T any] struct {
 	// leaves a tombstone in the same transaction: a small item in the
 	// target's table, keyed "SYNC-TOMBSTONE#<marker>#<id>", holding the
 	// Remove's order and an expiry time in the number attribute
-	// "expiresAt". Creating a copy checks the tombstone in its transaction.
-	// Enable the table's TTL on "expiresAt" to have DynamoDB delete expired
-	// tombstones. The table's key attributes must be strings.
+	// "expiresAt" and in the table's TTL attribute. Creating a copy checks
+	// the tombstone in its transaction. The table must declare a TTL
+	// attribute (index.Table.TTL; [index.Create] enables it), so that
+	// DynamoDB deletes expired tombstones, and its key attributes must be
+	// strings: otherwise Apply returns [ErrTombstoneTable].
 	DeleteOnRemove bool
 	// TombstoneTTL is how long a tombstone outlives its Remove (default 7
 	// days): longer than any delay after which a change may still arrive.
@@ -102,7 +115,11 @@ func (cp *Copier[T]) tombstones(marker string) (*repository.Repository[tombstone
 	}
 	t := cp.Repo.Table()
 	if t.PartitionKey.Type != types.ScalarAttributeTypeS || (!t.SortKey.IsZero() && t.SortKey.Type != types.ScalarAttributeTypeS) {
-		return nil, fmt.Errorf("sync: Copier.DeleteOnRemove keeps tombstones in table %s, whose key attributes must be strings", t.Name)
+		return nil, fmt.Errorf("%w: Copier.DeleteOnRemove keeps tombstones in table %s, whose key attributes must be strings", ErrTombstoneTable, t.Name)
+	}
+	if t.TTL == "" {
+		return nil, fmt.Errorf("%w: Copier.DeleteOnRemove keeps tombstones in table %s, which declares no TTL attribute: declare one (index.Table.TTL, e.g. %q) and create or verify the table with index.Create or index.Verify, so that DynamoDB deletes expired tombstones",
+			ErrTombstoneTable, t.Name, "expiresAt")
 	}
 	if strings.ContainsAny(marker, "{}") {
 		return nil, fmt.Errorf("sync: Copier marker %q: braces are not allowed", marker)
@@ -111,9 +128,15 @@ func (cp *Copier[T]) tombstones(marker string) (*repository.Repository[tombstone
 	if !t.SortKey.IsZero() {
 		sk = "SYNC-TOMBSTONE"
 	}
-	r, err := repository.New[tombstone](cp.Repo.Client(), t,
+	opts := []repository.Option{
 		repository.WithNaturalKey("tombstoneOf"),
-		repository.WithKeys(index.Template("SYNC-TOMBSTONE#"+marker+"#{tombstoneOf}"), sk))
+		repository.WithKeys(index.Template("SYNC-TOMBSTONE#"+marker+"#{tombstoneOf}"), sk),
+	}
+	if t.TTL != "expiresAt" {
+		// The expiry goes in the table's TTL attribute too.
+		opts = append(opts, repository.Derive(t.TTL, func(ts *tombstone) any { return ts.ExpiresAt }, "expiresAt"))
+	}
+	r, err := repository.New[tombstone](cp.Repo.Client(), t, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +144,11 @@ func (cp *Copier[T]) tombstones(marker string) (*repository.Repository[tombstone
 	return cp.tombs.Load(), nil
 }
 
-// Apply applies c to the copy; see [Copier].
+// Apply applies c to the copy; see [Copier]. A change whose order no
+// owner can produce (a version past [MaxVersion]) is refused with an error
+// matching [ErrNotAChange]; one that names a copied attribute but not the
+// id, or a key-only Remove the Copier cannot find the copy of, returns an
+// error matching [ErrNoSourceID].
 func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 	if cp.Repo == nil {
 		return errors.New("sync: Copier has no Repo")
@@ -129,21 +156,16 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 	if cp.Table != "" && c.Table != cp.Table {
 		return nil
 	}
-	idAttr := cp.SourceID
-	if idAttr == "" {
-		idAttr = "id"
+	if err := checkOrder(c); err != nil {
+		return fmt.Errorf("sync: change %s of %s refused: %w", c.EventID, c.Table, err)
 	}
-	idv, ok := c.Image()[idAttr].(*types.AttributeValueMemberS)
-	if !ok || idv.Value == "" {
-		for src := range cp.Attributes {
-			if _, copied := c.Image()[src]; copied {
-				return fmt.Errorf("sync: change %s of %s carries %q but not the id attribute %q: publish it too (WithCarried)",
-					c.EventID, c.Table, src, idAttr)
-			}
-		}
-		return nil // an item of another kind
+	if c.Event == Remove && !cp.DeleteOnRemove {
+		return nil
 	}
-	id := idv.Value
+	id, err := cp.sourceID(c)
+	if err != nil || id == "" {
+		return err // "" without an error: an item of another kind
+	}
 	marker := cp.Marker
 	if marker == "" {
 		marker = DefaultMarker
@@ -153,9 +175,6 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 	newer := repository.If(expression.Or(expression.AttributeNotExists(m), m.LessThan(expression.Value(order))))
 
 	if c.Event == Remove {
-		if !cp.DeleteOnRemove {
-			return nil
-		}
 		return cp.remove(ctx, id, marker, order, newer)
 	}
 
@@ -205,6 +224,54 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 			return err
 		}
 	}
+}
+
+// sourceID returns the id of c's copy, or "" when c is another kind of
+// item's change.
+func (cp *Copier[T]) sourceID(c Change) (string, error) {
+	idAttr := cp.SourceID
+	if idAttr == "" {
+		idAttr = "id"
+	}
+	if idv, ok := c.Image()[idAttr].(*types.AttributeValueMemberS); ok && idv.Value != "" {
+		return idv.Value, nil
+	}
+	if c.Event == Remove && c.Old == nil {
+		// A stream of view type NEW_IMAGE or KEYS_ONLY: keys only.
+		if idv, ok := c.Keys[idAttr].(*types.AttributeValueMemberS); ok && idv.Value != "" {
+			return idv.Value, nil
+		}
+		if cp.SourceKey == "" {
+			return "", fmt.Errorf("%w: Remove %s of %s carries keys only, and the Copier has no SourceKey to read %q from",
+				ErrNoSourceID, c.EventID, c.Table, idAttr)
+		}
+		for _, k := range sortedKeys(c.Keys) {
+			v, ok := c.Keys[k].(*types.AttributeValueMemberS)
+			if !ok {
+				continue
+			}
+			if fields, ok := cp.SourceKey.Values(v.Value); ok && fields[idAttr] != "" {
+				return fields[idAttr], nil
+			}
+		}
+		return "", nil
+	}
+	for src := range cp.Attributes {
+		if _, copied := c.Image()[src]; copied {
+			return "", fmt.Errorf("%w: change %s of %s carries %q but not the id attribute %q: publish it too (WithCarried)",
+				ErrNoSourceID, c.EventID, c.Table, src, idAttr)
+		}
+	}
+	return "", nil
+}
+
+func sortedKeys(m map[string]types.AttributeValue) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // remove deletes the copy unless a later change was applied to it and,

@@ -35,4 +35,68 @@
 // Delivery is at least once from end to end: a change that fails to publish
 // is handed over again, a message that fails to apply stays on its queue
 // (and goes to the queue's dead-letter queue after its maxReceiveCount).
+//
+// # AWS's limits
+//
+// SNS refuses a message over 262,144 bytes and a PublishBatch whose
+// messages together exceed it, counting bodies and message attributes
+// (name, data type and value); a PublishBatch takes at most ten entries.
+// [Publisher.Publish] splits batches by count and by bytes, counted as SNS
+// counts them ([MessageSize]), and refuses a change too large for one
+// message ([ErrMessageTooLarge]) before sending anything, so that a stream
+// never stalls on a request SNS will refuse every time.
+//
+// A change larger than that travels through S3 — the claim-check pattern:
+// a publisher [WithS3] stores it in a bucket and publishes a pointer
+// ([Claim]); a subscriber [WithS3Claims] fetches and checks it before its
+// handlers see the change. The objects are not deleted by the library (a
+// message may be delivered again for as long as its queue keeps it): a
+// lifecycle rule on the bucket is the owner's to set.
+//
+// A stream of view type NEW_IMAGE or KEYS_ONLY carries a Remove with the
+// item's keys only: it is published all the same, and a [Copier] finds the
+// copy by its keys (Copier.SourceKey).
+//
+// # Whom a subscriber trusts
+//
+// A message names the table it comes from; anyone who can publish to the
+// topic, or send to the queue, can name any table. Declare what a
+// [Subscriber] accepts ([FromTopics], [FromTables]) and let the queue's
+// access policy admit only the topic: anything else is skipped, logged and
+// counted ([Subscriber.Counts]), never applied. A change whose order no
+// owner can produce (a version past [MaxVersion]) is refused, so that one
+// forged message cannot hold a copy for good. Bodies that are not change
+// events at all are skipped the same way by every entry point; see
+// [Subscriber].
+//
+// # Scaling past one process
+//
+// In production, publish from a Lambda function on the table's stream
+// ([Publisher.HandleDynamoDBEvent] behind an event source mapping): Lambda
+// polls each shard, follows splits, and retries a batch from the first
+// record the handler reports failed (FunctionResponseTypes
+// ReportBatchItemFailures). Throughput grows with the table's shards and
+// with the mapping's ParallelizationFactor (1 to 10 concurrent batches per
+// shard; Lambda keeps the changes of one item in order); BatchSize (up to
+// 10,000, default 100) and MaximumBatchingWindowInSeconds trade latency
+// for fewer, fuller invocations, and the publisher splits whatever it
+// gets into PublishBatch requests of ten messages and 256 KiB. Leave
+// MaximumRetryAttempts and MaximumRecordAgeInSeconds at -1 (retry until
+// the record ages out after 24 hours), or give the mapping an on-failure
+// destination: a record dropped otherwise is a change lost. On the
+// subscriber side, an SQS event source mapping, or any number of
+// processes running [Subscriber.Receive] on the queue, apply changes
+// concurrently: the Copier's conditional writes keep the copies right
+// whatever the order.
+//
+// A [StreamReader] is the form for a single long-running process, and for
+// DynamoDB Local. It reads every shard itself, so two readers of one
+// stream do not share the work: each reads and publishes every change.
+// Subscribers absorb the duplicates — the Copier's conditional update
+// skips a change applied already — but each one costs an SNS publish, an
+// SQS delivery and a failed conditional write (one write capacity unit).
+// DynamoDB Streams also throttles more than two readers of a shard. Run a
+// second reader only as a standby (with [TableCheckpoints] shared, neither
+// moves the other's position back), and move to the Lambda form when one
+// process no longer keeps up.
 package sync

@@ -6,15 +6,31 @@ import (
 )
 
 var (
-	// ErrNotAChange: a message is not a change event of this package (another
-	// format on the same topic, or a malformed body).
+	// ErrNotAChange: a message is not a change event of this package:
+	// another format on the same topic (a [*MessageError] with Foreign
+	// set, which subscribers skip), or a change that is broken or carries
+	// an order no owner can produce (which subscribers refuse).
 	ErrNotAChange = errors.New("sync: not a change event")
-	// ErrMessageTooLarge: a change encodes to more than SNS's 256 KiB
-	// message limit; publish fewer attributes ([WithAttributes]).
+	// ErrMessageTooLarge: a change encodes to a message over SNS's limit
+	// of 262,144 bytes, body and message attributes together
+	// ([MaxMessageSize]); publish fewer attributes ([WithAttributes]).
 	ErrMessageTooLarge = errors.New("sync: change too large for one SNS message")
 	// ErrUnpublished: changes were still unpublished when the publisher
 	// gave up; they are in the [*PublishError].
 	ErrUnpublished = errors.New("sync: changes not published")
+	// ErrNoSourceID: a [Copier] cannot tell which copy a change is for: it
+	// carries a copied attribute but not the id, or it is a Remove with
+	// keys only that neither hold the id nor match the Copier's SourceKey.
+	ErrNoSourceID = errors.New("sync: change does not say which copy it is for")
+	// ErrTombstoneTable: a [Copier] with DeleteOnRemove cannot keep
+	// tombstones in its repository's table: the table declares no TTL
+	// attribute (index.Table.TTL), so tombstones would never expire, or
+	// its key attributes are not strings.
+	ErrTombstoneTable = errors.New("sync: the copies' table cannot hold tombstones")
+	// ErrClaim: a change published as a pointer to S3 ([WithS3]) could not
+	// be fetched: no S3 client ([WithS3Claims]), S3 failed, or the object
+	// is not the change the message describes.
+	ErrClaim = errors.New("sync: change stored in S3 not fetched")
 	// ErrRecord: a stream record could not be turned into a change.
 	ErrRecord = errors.New("sync: invalid stream record")
 )
@@ -24,8 +40,10 @@ var (
 type MessageError struct {
 	// Reason says what is wrong with the body.
 	Reason string
-	// Foreign is set when the body is valid JSON of another format: a
-	// message for someone else, not a broken change.
+	// Foreign is set when the body does not claim to be a change (plain
+	// text, JSON of another format): a message for someone else, which
+	// subscribers skip. Unset, the body claims to be a change (its
+	// "format" is [Format]) and is broken.
 	Foreign bool
 	// Err is the underlying error.
 	Err error

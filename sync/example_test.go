@@ -307,9 +307,10 @@ func ExampleParseMessage() {
 		fmt.Println(c.Event, c.Table, c.Version, f.Name, c.Changed("name"))
 	}
 
-	// A message of another format on the same topic is foreign: a
-	// subscriber skips it. A body that is not JSON is broken.
-	for _, body := range []string{`{"format":"orders.placed/v2","order":"o-1"}`, `not JSON`} {
+	// A message of another format on the same topic, or plain text, is
+	// foreign: a subscriber skips it. A change cut short is broken: a
+	// subscriber refuses it.
+	for _, body := range []string{`{"format":"orders.placed/v2","order":"o-1"}`, `Hello from SNS!`, raw[:40]} {
 		_, err := tssync.ParseMessage(body)
 		var me *tssync.MessageError
 		fmt.Println(errors.Is(err, tssync.ErrNotAChange), errors.As(err, &me) && me.Foreign)
@@ -317,6 +318,7 @@ func ExampleParseMessage() {
 	// Output:
 	// MODIFY firms 2 Acme Ltd true
 	// MODIFY firms 2 Acme Ltd true
+	// true true
 	// true true
 	// true false
 }

@@ -23,11 +23,25 @@ import (
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
 
-// MaxMessageSize is SNS's limit on a message's size in bytes.
+// MaxMessageSize is SNS's default limit, in bytes, on one message and on
+// all the messages of one PublishBatch request together (262,144 bytes,
+// 256 KiB). SNS counts a message's body and, for each message attribute,
+// the bytes of its name, data type and value ([MessageSize]).
 const MaxMessageSize = 256 * 1024
 
 // maxBatch is the number of entries PublishBatch takes at most.
 const maxBatch = 10
+
+// MessageSize returns the size SNS counts for a message against
+// [MaxMessageSize]: the bytes of body and, for each attribute, of its
+// name, data type and value.
+func MessageSize(body string, attrs map[string]snstypes.MessageAttributeValue) int {
+	n := len(body)
+	for name, v := range attrs {
+		n += len(name) + len(aws.ToString(v.DataType)) + len(aws.ToString(v.StringValue)) + len(v.BinaryValue)
+	}
+	return n
+}
 
 // SNSClient is the part of *sns.Client a [Publisher] uses; wrap it to add
 // tracing or metrics.
@@ -52,6 +66,9 @@ type Publisher struct {
 	carried     []string
 	versionAttr string
 	filter      func(Change) bool
+	s3          S3PutClient
+	bucket      string
+	prefix      string
 	attempts    int
 	base, limit time.Duration
 	logger      *slog.Logger
@@ -64,7 +81,10 @@ type PublisherOption func(*Publisher)
 // of attrs (see [Change.Changed]), and cut the images down to the keys, attrs,
 // the attributes of [WithCarried] and the version attribute: subscribers get
 // what they copy, messages stay far below SNS's size limit, and writes that
-// touch nothing copied cost nothing downstream.
+// touch nothing copied cost nothing downstream. A Remove whose record
+// carries keys only (stream view type NEW_IMAGE or KEYS_ONLY) is published
+// all the same: its keys are all a subscriber has to delete its copy by
+// (see [Copier].SourceKey).
 func WithAttributes(attrs ...string) PublisherOption {
 	return func(p *Publisher) { p.attrs = append(p.attrs, attrs...) }
 }
@@ -86,7 +106,8 @@ func WithVersionAttribute(attr string) PublisherOption {
 }
 
 // WithFilter makes the publisher skip changes for which keep returns false,
-// e.g. the items of other entity types in a single-table design.
+// e.g. the items of other entity types in a single-table design. A Remove
+// whose record carries keys only has no image: keep sees [Change.Keys].
 func WithFilter(keep func(Change) bool) PublisherOption {
 	return func(p *Publisher) { p.filter = keep }
 }
@@ -137,14 +158,21 @@ func NewPublisher(client SNSClient, topicARN string, opts ...PublisherOption) *P
 type prepared struct {
 	change Change
 	body   string
+	attrs  map[string]snstypes.MessageAttributeValue
+	size   int // MessageSize(body, attrs)
 }
 
-// Publish publishes changes in order, ten to a PublishBatch request. Changes
-// the options filter out are skipped. It returns nil when every change was
-// accepted by SNS, else a [*PublishError] holding the changes not published
-// (the failed ones and every one after the first failure, so that a later
-// change to an item never overtakes an earlier one); publishing them again
-// is safe, as subscribers apply a change once.
+// Publish publishes changes in order, in PublishBatch requests of at most
+// ten messages and [MaxMessageSize] bytes together (bodies and message
+// attributes, counted as SNS counts them). Changes the options filter out
+// are skipped. A change whose message would exceed [MaxMessageSize] is
+// stored in S3 and published as a pointer when the publisher has [WithS3]
+// (see [Claim]); without it, it is refused with [ErrMessageTooLarge]
+// before anything is sent. Publish returns nil when
+// every change was accepted by SNS, else a [*PublishError] holding the
+// changes not published (the failed ones and every one after the first
+// failure, so that a later change to an item never overtakes an earlier
+// one); publishing them again is safe, as subscribers apply a change once.
 func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 	ready := make([]prepared, 0, len(changes))
 	for i, c := range changes {
@@ -152,17 +180,18 @@ func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 		if !ok {
 			continue
 		}
-		body, err := c.MarshalJSON()
-		if err == nil && len(body) > MaxMessageSize {
-			err = fmt.Errorf("%w: change %s of %s is %d bytes, limit %d", ErrMessageTooLarge, c.EventID, c.Table, len(body), MaxMessageSize)
-		}
+		r, err := p.encode(ctx, c)
 		if err != nil {
 			return &PublishError{Unpublished: p.rest(ready, changes[i:]), Err: err}
 		}
-		ready = append(ready, prepared{change: c, body: string(body)})
+		ready = append(ready, r)
 	}
 	for len(ready) > 0 {
-		n := min(maxBatch, len(ready))
+		n, size := 0, 0
+		for n < len(ready) && n < maxBatch && size+ready[n].size <= MaxMessageSize {
+			size += ready[n].size
+			n++
+		}
 		if err := p.send(ctx, ready[:n]); err != nil {
 			var pe *PublishError
 			if errors.As(err, &pe) {
@@ -177,6 +206,43 @@ func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 	return nil
 }
 
+// encode turns c into a message: its JSON body and message attributes.
+func (p *Publisher) encode(ctx context.Context, c Change) (prepared, error) {
+	body, err := c.MarshalJSON()
+	if err != nil {
+		return prepared{}, err
+	}
+	r := prepared{change: c, body: string(body), attrs: p.attributes(c)}
+	r.size = MessageSize(r.body, r.attrs)
+	if r.size > MaxMessageSize && p.s3 != nil {
+		ptr, err := p.store(ctx, c, body)
+		if err != nil {
+			return prepared{}, err
+		}
+		if body, err = ptr.MarshalJSON(); err != nil {
+			return prepared{}, err
+		}
+		r.body = string(body)
+		r.size = MessageSize(r.body, r.attrs)
+	}
+	if r.size > MaxMessageSize {
+		return prepared{}, fmt.Errorf("%w: change %s of %s is %d bytes with its message attributes, limit %d",
+			ErrMessageTooLarge, c.EventID, c.Table, r.size, MaxMessageSize)
+	}
+	return r, nil
+}
+
+// attributes returns the message attributes of c's message.
+func (p *Publisher) attributes(c Change) map[string]snstypes.MessageAttributeValue {
+	// SNS refuses an attribute with an empty value.
+	attrs := make(map[string]snstypes.MessageAttributeValue, 2)
+	if c.Table != "" {
+		attrs["table"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(c.Table)}
+	}
+	attrs["event"] = snstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(string(c.Event))}
+	return attrs
+}
+
 // rest lists what is unpublished when preparing fails: nothing was sent yet.
 func (p *Publisher) rest(ready []prepared, from []Change) []Change {
 	out := make([]Change, 0, len(ready)+len(from))
@@ -187,17 +253,25 @@ func (p *Publisher) rest(ready []prepared, from []Change) []Change {
 }
 
 // prepare applies the options to c; ok is false when c is not published.
+//
+// A Remove whose record carries keys only (a stream of view type NEW_IMAGE
+// or KEYS_ONLY) is always published (subscribers find their copies by its
+// keys), with the version [RemovedVersion] when the publisher knows the
+// version attribute.
 func (p *Publisher) prepare(c Change) (Change, bool) {
+	keysOnly := c.Event == Remove && c.Old == nil
 	if p.versionAttr != "" && c.Version == 0 {
 		if n, ok := c.Image()[p.versionAttr].(*types.AttributeValueMemberN); ok {
 			c.Version, _ = strconv.ParseInt(n.Value, 10, 64)
+		} else if keysOnly {
+			c.Version = RemovedVersion
 		}
 	}
 	if p.filter != nil && !p.filter(c) {
 		return c, false
 	}
 	if p.keep != nil {
-		if !slices.ContainsFunc(p.attrs, c.Changed) {
+		if !keysOnly && !slices.ContainsFunc(p.attrs, c.Changed) {
 			return c, false
 		}
 		c = c.trim(p.keep)
@@ -223,8 +297,8 @@ func (p *Publisher) send(ctx context.Context, batch []prepared) error {
 		out, err := p.client.PublishBatch(ctx, in)
 		if err != nil {
 			last = err
-			if ctx.Err() != nil {
-				break
+			if ctx.Err() != nil || refused(err) {
+				break // sending the same request again cannot help
 			}
 			continue
 		}
@@ -252,6 +326,25 @@ func (p *Publisher) send(ctx context.Context, batch []prepared) error {
 	return &PublishError{Unpublished: changesOf(pending), Err: last}
 }
 
+// refused reports whether SNS refused a whole request for what it holds:
+// the same request would be refused again.
+func refused(err error) bool {
+	var (
+		tooLong  *snstypes.BatchRequestTooLongException
+		tooMany  *snstypes.TooManyEntriesInBatchRequestException
+		empty    *snstypes.EmptyBatchRequestException
+		dupIDs   *snstypes.BatchEntryIdsNotDistinctException
+		badID    *snstypes.InvalidBatchEntryIdException
+		param    *snstypes.InvalidParameterException
+		value    *snstypes.InvalidParameterValueException
+		notFound *snstypes.NotFoundException
+		denied   *snstypes.AuthorizationErrorException
+	)
+	return errors.As(err, &tooLong) || errors.As(err, &tooMany) || errors.As(err, &empty) ||
+		errors.As(err, &dupIDs) || errors.As(err, &badID) || errors.As(err, &param) ||
+		errors.As(err, &value) || errors.As(err, &notFound) || errors.As(err, &denied)
+}
+
 func pick(from []prepared, idx []int) []prepared {
 	out := make([]prepared, 0, len(idx))
 	for _, i := range idx {
@@ -270,12 +363,9 @@ func changesOf(rs []prepared) []Change {
 
 func (p *Publisher) entry(id string, r prepared) snstypes.PublishBatchRequestEntry {
 	e := snstypes.PublishBatchRequestEntry{
-		Id:      aws.String(id),
-		Message: aws.String(r.body),
-		MessageAttributes: map[string]snstypes.MessageAttributeValue{
-			"table": {DataType: aws.String("String"), StringValue: aws.String(r.change.Table)},
-			"event": {DataType: aws.String("String"), StringValue: aws.String(string(r.change.Event))},
-		},
+		Id:                aws.String(id),
+		Message:           aws.String(r.body),
+		MessageAttributes: r.attrs,
 	}
 	if p.fifo {
 		e.MessageGroupId = aws.String(groupOf(r.change))

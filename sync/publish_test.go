@@ -16,22 +16,33 @@ import (
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tablestakes/tablestakes/internal/awsfake"
 	tssync "github.com/tablestakes/tablestakes/sync"
 )
 
-// recordingSNS records PublishBatch calls and answers with what fail says.
-// It stands in for SNS only where a test needs SNS to misbehave on demand;
-// the integration tests publish to a real server.
+// recordingSNS records PublishBatch calls, refuses what SNS refuses (it
+// checks each call with awsfake.SNS, which enforces SNS's documented
+// limits) and answers with what fail says. It stands in for SNS where a
+// test needs SNS to misbehave on demand; the integration tests publish to a
+// real server.
 type recordingSNS struct {
-	calls [][]snstypes.PublishBatchRequestEntry
+	limits awsfake.SNS
+	calls  [][]snstypes.PublishBatchRequestEntry
 	// fail returns, for call number i, the entry ids to refuse, whether
 	// that is the sender's fault, and an error for the whole call.
 	fail func(i int, entries []snstypes.PublishBatchRequestEntry) (ids []string, senderFault bool, err error)
 }
 
-func (r *recordingSNS) PublishBatch(_ context.Context, in *sns.PublishBatchInput, _ ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
+func (r *recordingSNS) PublishBatch(ctx context.Context, in *sns.PublishBatchInput, _ ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
 	r.calls = append(r.calls, in.PublishBatchRequestEntries)
-	out := &sns.PublishBatchOutput{}
+	out, err := r.limits.PublishBatch(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Failed) > 0 {
+		return out, nil // what SNS itself refuses
+	}
+	out = &sns.PublishBatchOutput{}
 	if r.fail != nil {
 		ids, fault, err := r.fail(len(r.calls)-1, in.PublishBatchRequestEntries)
 		if err != nil {

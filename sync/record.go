@@ -28,7 +28,7 @@ func FromStreamRecord(table string, rec streamtypes.Record) (Change, error) {
 		Sequence: aws.ToString(rec.Dynamodb.SequenceNumber),
 	}
 	if t := rec.Dynamodb.ApproximateCreationDateTime; t != nil {
-		c.Time = t.UTC()
+		c.Time = creationTime(*t)
 	}
 	var err error
 	for _, img := range []struct {
@@ -54,10 +54,7 @@ func FromLambdaRecord(rec events.DynamoDBEventRecord) (Change, error) {
 		Event:    Event(rec.EventName),
 		Table:    TableFromARN(rec.EventSourceArn),
 		Sequence: rec.Change.SequenceNumber,
-		Time:     rec.Change.ApproximateCreationDateTime.UTC(),
-	}
-	if rec.Change.ApproximateCreationDateTime.IsZero() {
-		c.Time = time.Time{}
+		Time:     creationTime(rec.Change.ApproximateCreationDateTime.Time),
 	}
 	var err error
 	for _, img := range []struct {
@@ -72,6 +69,29 @@ func FromLambdaRecord(rec events.DynamoDBEventRecord) (Change, error) {
 		}
 	}
 	return c, checkRecord(c)
+}
+
+// creationTime returns a record's ApproximateCreationDateTime, which the
+// SDK and the Lambda event types read as seconds since 1970, in UTC. DynamoDB
+// Streams give whole seconds; records that come through Kinesis Data
+// Streams give milliseconds, which read as seconds put the change in the
+// year 58,000 or so (and make it fail to encode as JSON). A number of
+// seconds past 10^11 (the year 5138) is taken as milliseconds, past 10^14
+// as microseconds and past 10^17 as nanoseconds.
+func creationTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	n, frac := t.Unix(), int64(t.Nanosecond()) // the number read, split at the point
+	switch {
+	case n >= 1e17: // nanoseconds
+		return time.Unix(0, n).UTC()
+	case n >= 1e14: // microseconds
+		return time.Unix(0, n*1e3+frac/1e6).UTC()
+	case n >= 1e11: // milliseconds
+		return time.Unix(0, n*1e6+frac/1e3).UTC()
+	}
+	return t.UTC()
 }
 
 // fromLambdaMap converts a Lambda event's image. It is written out rather

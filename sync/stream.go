@@ -56,6 +56,13 @@ type shardState struct {
 	failed  string // sequence number of the first record of a batch that failed before any was handed over
 	done    bool   // closed and read to its end
 	started bool   // an iterator was asked for at least once
+	// oldest makes the next iterator start at the shard's oldest record,
+	// after the position aged out (TrimmedDataAccessException); records
+	// up to last that come again are dropped.
+	oldest bool
+	// suspect is the position, aged out, after which records may have
+	// been lost: the first record read again tells ("" for none).
+	suspect string
 }
 
 // ReaderOption configures a [StreamReader].
@@ -267,6 +274,8 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 	if s.iter == nil {
 		in := &dynamodbstreams.GetShardIteratorInput{StreamArn: aws.String(r.arn), ShardId: aws.String(id), ShardIteratorType: s.from}
 		switch {
+		case s.oldest:
+			in.ShardIteratorType = streamtypes.ShardIteratorTypeTrimHorizon
 		case s.last != "":
 			in.ShardIteratorType = streamtypes.ShardIteratorTypeAfterSequenceNumber
 			in.SequenceNumber = aws.String(s.last)
@@ -290,8 +299,7 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 			if errors.As(err, &trimmed) && in.SequenceNumber != nil {
 				// The position (a checkpoint older than 24 hours) has aged
 				// out: read what the shard still holds.
-				r.logger.WarnContext(ctx, "sync: stream records aged out before they were read", "shard", id, "after", s.last)
-				s.last, s.failed, s.started = "", "", true
+				r.rewind(ctx, id, s)
 				return 0, nil
 			}
 			return 0, fmt.Errorf("sync: shard iterator for %s: %w", id, err)
@@ -311,11 +319,14 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 			s.iter = nil // ask again from the last position
 			return 0, nil
 		case errors.As(err, &trimmed):
-			r.logger.WarnContext(ctx, "sync: stream records aged out before they were read", "shard", id, "after", s.last)
-			s.iter, s.last, s.failed = nil, "", ""
+			s.iter = nil
+			r.rewind(ctx, id, s)
 			return 0, nil
 		}
 		return 0, fmt.Errorf("sync: get records of %s: %w", id, err)
+	}
+	if len(out.Records) > 0 && s.oldest {
+		out.Records = r.reread(ctx, id, s, out.Records)
 	}
 	if len(out.Records) > 0 {
 		fail := func(err error) (int, error) {
@@ -350,10 +361,59 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 	}
 	s.iter = out.NextShardIterator
 	if s.iter == nil {
+		if s.suspect != "" {
+			r.logger.WarnContext(ctx, "sync: stream records aged out before they were read", "shard", id, "after", s.suspect)
+			s.suspect = ""
+		}
 		s.done = true
 		r.logger.InfoContext(ctx, "sync: shard read to its end", "shard", id)
 	}
 	return len(out.Records), nil
+}
+
+// rewind makes the shard be read again from its oldest record, its
+// position having aged out (TrimmedDataAccessException). Records were lost
+// only if some came after the position handed over and aged out before
+// they were read: the first record read again tells (see reread). With
+// nothing handed over yet there is nothing to lose: DynamoDB Local answers
+// so when an iterator taken on a table's empty shard is first used after
+// other tables were written, its shard's first sequence number being
+// drawn from a counter all tables share.
+func (r *StreamReader) rewind(ctx context.Context, id string, s *shardState) {
+	pos := s.last
+	if pos == "" {
+		pos = s.failed
+	}
+	if pos == "" {
+		r.logger.DebugContext(ctx, "sync: shard iterator behind the shard's oldest record before anything was read; reading from the oldest", "shard", id)
+	}
+	s.oldest, s.suspect, s.started = true, pos, true
+}
+
+// reread drops the records handed over already from the first page read
+// after rewind, and warns when the records after the aged-out position are
+// gone: the oldest record is past it.
+func (r *StreamReader) reread(ctx context.Context, id string, s *shardState, recs []streamtypes.Record) []streamtypes.Record {
+	first := ""
+	if d := recs[0].Dynamodb; d != nil {
+		first = aws.ToString(d.SequenceNumber)
+	}
+	if s.suspect != "" && padSequence(first) > padSequence(s.suspect) {
+		r.logger.WarnContext(ctx, "sync: stream records aged out before they were read", "shard", id, "after", s.suspect, "oldest", first)
+	}
+	s.oldest, s.suspect = false, ""
+	if s.last == "" {
+		s.failed = ""
+		return recs
+	}
+	last := padSequence(s.last)
+	keep := recs[:0:0]
+	for _, rec := range recs {
+		if d := rec.Dynamodb; d == nil || padSequence(aws.ToString(d.SequenceNumber)) > last {
+			keep = append(keep, rec)
+		}
+	}
+	return keep
 }
 
 // PublishStream reads r and publishes every change it hands over, until ctx

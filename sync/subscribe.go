@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -40,17 +42,113 @@ type SQSClient interface {
 // tables through its handlers: from an SQS queue subscribed to the topic
 // ([Subscriber.Receive] in a long-running process,
 // [Subscriber.HandleSQSEvent] in Lambda), or from the topic directly
-// ([Subscriber.HandleSNSEvent]). The zero value has no handlers and applies
-// nothing; it is safe for concurrent use once built.
+// ([Subscriber.HandleSNSEvent]). Build it with [NewSubscriber]; a
+// Subscriber must not be copied once used, and is safe for concurrent use.
+//
+// Every entry point treats a message the same way:
+//
+//   - A body that is not a change event — plain text, JSON of another
+//     format, an empty body — is foreign: the topic or queue may carry
+//     other messages. It is skipped (logged at debug level, counted in
+//     [Counts].Foreign, and deleted from its queue), never an error.
+//   - A body that says it is a change (its "format" is [Format]) but is
+//     broken, or whose order no owner can produce, is refused: an error
+//     matching [ErrNotAChange], counted in [Counts].Refused, so the message
+//     stays on its queue and ends in the dead-letter queue.
+//   - A change from a table or topic the subscriber was not declared for
+//     ([FromTables], [FromTopics]) is untrusted: skipped, logged at warn
+//     level and counted in [Counts].Untrusted, never applied.
+//   - A change published as a pointer to S3 ([WithS3]) is fetched first
+//     ([WithS3Claims]); one that cannot be fetched is an error matching
+//     [ErrClaim], and one in a bucket not declared is untrusted.
+//   - Any other change is applied by every handler.
 type Subscriber struct {
 	// Handlers apply each change, in order.
 	Handlers []Handler
 	// Logger receives what the subscriber skips or retries (nil: nowhere).
 	Logger *slog.Logger
+
+	tables  map[string]bool
+	topics  map[string]bool
+	s3      S3GetClient
+	buckets map[string]bool
+
+	applied, foreign, untrusted, refused atomic.Uint64
 }
 
-// NewSubscriber returns a Subscriber with handlers.
-func NewSubscriber(handlers ...Handler) *Subscriber { return &Subscriber{Handlers: handlers} }
+// SubscriberOption configures a [Subscriber].
+type SubscriberOption func(*Subscriber)
+
+// FromTables limits the subscriber to the changes of the owner tables
+// named: a change naming another table is skipped as untrusted. Without
+// it, changes of any table are accepted (a [Copier] still checks its own
+// Table). A table's name is the one its stream's records carry.
+func FromTables(tables ...string) SubscriberOption {
+	return func(s *Subscriber) {
+		if s.tables == nil {
+			s.tables = map[string]bool{}
+		}
+		for _, t := range tables {
+			s.tables[t] = true
+		}
+	}
+}
+
+// FromTopics limits the subscriber to the messages published to the SNS
+// topics whose ARNs are given: a message from another topic is skipped as
+// untrusted. The topic is read from the SNS notification (the envelope a
+// queue receives without raw message delivery, or a Lambda SNS event), so
+// with FromTopics a message delivered raw, which names no topic, is
+// skipped too: subscribe the queue without raw message delivery, or leave
+// FromTopics out and let the queue's access policy admit only the topic
+// (a condition on aws:SourceArn). Without it, messages of any topic are
+// accepted.
+func FromTopics(topicARNs ...string) SubscriberOption {
+	return func(s *Subscriber) {
+		if s.topics == nil {
+			s.topics = map[string]bool{}
+		}
+		for _, t := range topicARNs {
+			s.topics[t] = true
+		}
+	}
+}
+
+// WithSubscriberLogger sets where the subscriber logs what it skips,
+// refuses or retries (default: nowhere).
+func WithSubscriberLogger(l *slog.Logger) SubscriberOption {
+	return func(s *Subscriber) { s.Logger = l }
+}
+
+// NewSubscriber returns a Subscriber that applies changes through h (nil
+// for none yet: append to Handlers), configured by opts.
+func NewSubscriber(h Handler, opts ...SubscriberOption) *Subscriber {
+	s := &Subscriber{}
+	if h != nil {
+		s.Handlers = []Handler{h}
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	return s
+}
+
+// Counts says how many messages a [Subscriber] handled, by outcome; see
+// [Subscriber] for what each outcome means.
+type Counts struct {
+	Applied   uint64 // changes every handler applied
+	Foreign   uint64 // bodies that are not change events, skipped
+	Untrusted uint64 // changes of undeclared tables or topics, skipped
+	Refused   uint64 // broken changes and impossible orders, returned as errors
+}
+
+// Counts returns how many messages the subscriber has handled so far, by
+// outcome, for metrics.
+func (s *Subscriber) Counts() Counts {
+	return Counts{Applied: s.applied.Load(), Foreign: s.foreign.Load(), Untrusted: s.untrusted.Load(), Refused: s.refused.Load()}
+}
 
 func (s *Subscriber) logger() *slog.Logger {
 	if s.Logger == nil {
@@ -61,6 +159,7 @@ func (s *Subscriber) logger() *slog.Logger {
 
 // Apply runs every handler on c and returns their errors joined. Handlers
 // are idempotent, so applying c again after a partial failure is safe.
+// Apply does not check sources: the entry points that read messages do.
 func (s *Subscriber) Apply(ctx context.Context, c Change) error {
 	var errs []error
 	for _, h := range s.Handlers {
@@ -71,25 +170,66 @@ func (s *Subscriber) Apply(ctx context.Context, c Change) error {
 	return errors.Join(errs...)
 }
 
-// HandleMessage parses body ([ParseMessage]) and applies the change. A
-// message of another format is skipped, returning nil: the topic may carry
-// other events. A body that claims to be a change but is malformed returns
-// an error matching [ErrNotAChange].
+// HandleMessage parses body ([ParseMessage]) and applies the change,
+// following the policy described on [Subscriber]: a foreign body or an
+// untrusted change is skipped, returning nil; a broken change returns an
+// error matching [ErrNotAChange]; a handler's error is returned.
 func (s *Subscriber) HandleMessage(ctx context.Context, body string) error {
-	c, err := ParseMessage(body)
+	return s.handle(ctx, body, "")
+}
+
+// handle applies body, received from topic ("" when the transport does not
+// say; an SNS envelope in body says it then).
+func (s *Subscriber) handle(ctx context.Context, body, topic string) error {
+	c, from, err := parseMessage(body)
+	if topic == "" {
+		topic = from
+	}
 	if err != nil {
 		var me *MessageError
 		if errors.As(err, &me) && me.Foreign {
-			s.logger().DebugContext(ctx, "sync: skipping a message of another format", "reason", me.Reason)
+			s.foreign.Add(1)
+			s.logger().DebugContext(ctx, "sync: skipping a message that is not a change", "reason", me.Reason)
 			return nil
 		}
+		s.refused.Add(1)
 		return err
 	}
-	return s.Apply(ctx, c)
+	if s.topics != nil && !s.topics[topic] {
+		s.untrusted.Add(1)
+		s.logger().WarnContext(ctx, "sync: skipping a change from a topic the subscriber does not accept",
+			"topic", topic, "table", c.Table, "eventId", c.EventID)
+		return nil
+	}
+	if s.tables != nil && !s.tables[c.Table] {
+		s.untrusted.Add(1)
+		s.logger().WarnContext(ctx, "sync: skipping a change of a table the subscriber does not accept",
+			"topic", topic, "table", c.Table, "eventId", c.EventID)
+		return nil
+	}
+	if c.Claim != nil {
+		full, untrusted, err := s.fetchClaim(ctx, c)
+		if untrusted {
+			s.untrusted.Add(1)
+			s.logger().WarnContext(ctx, "sync: skipping a change stored in a bucket the subscriber does not accept",
+				"bucket", c.Claim.Bucket, "table", c.Table, "eventId", c.EventID)
+			return nil
+		}
+		if err != nil {
+			return err // S3 may answer next time; else the dead-letter queue
+		}
+		c = full
+	}
+	if err := s.Apply(ctx, c); err != nil {
+		return err
+	}
+	s.applied.Add(1)
+	return nil
 }
 
 // HandleSQSEvent is a Lambda handler for an SQS event source mapping on a
-// queue subscribed to the change topic. Messages that fail are reported as
+// queue subscribed to the change topic. Messages are handled as
+// [Subscriber] describes; those that fail are reported as
 // batch item failures (enable ReportBatchItemFailures on the mapping), so
 // SQS delivers them again and, after the queue's maxReceiveCount, moves them
 // to its dead-letter queue. Wire it with lambda.Start(sub.HandleSQSEvent).
@@ -105,12 +245,13 @@ func (s *Subscriber) HandleSQSEvent(ctx context.Context, ev events.SQSEvent) (ev
 }
 
 // HandleSNSEvent is a Lambda handler subscribed to the change topic
-// directly. It returns the errors of the changes it could not apply, so
-// that Lambda retries the invocation (applying the others again is safe).
+// directly. Messages are handled as [Subscriber] describes; it returns the
+// errors of the changes it could not apply, so that Lambda retries the
+// invocation (applying the others again is safe).
 func (s *Subscriber) HandleSNSEvent(ctx context.Context, ev events.SNSEvent) error {
 	var errs []error
 	for _, r := range ev.Records {
-		if err := s.HandleMessage(ctx, r.SNS.Message); err != nil {
+		if err := s.handle(ctx, r.SNS.Message, r.SNS.TopicArn); err != nil {
 			errs = append(errs, fmt.Errorf("message %s: %w", r.SNS.MessageID, err))
 		}
 	}
@@ -137,9 +278,9 @@ func WithWaitTime(d time.Duration) ReceiveOption {
 // (1 to 10, default 10).
 func WithMaxMessages(n int32) ReceiveOption { return func(r *receive) { r.max = n } }
 
-// Receive long-polls the SQS queue queueURL, applies each message's change
-// and deletes the messages applied, until ctx is done; it then returns ctx's
-// error. A message that fails is left on the queue, to be delivered again
+// Receive long-polls the SQS queue queueURL, handles each message as
+// [Subscriber] describes and deletes the messages applied or skipped, until
+// ctx is done; it then returns ctx's error. A message that fails is left on the queue, to be delivered again
 // after its visibility timeout (and, past the queue's maxReceiveCount, moved
 // to its dead-letter queue): nothing is lost. SQS errors are retried with
 // backoff.
@@ -182,7 +323,7 @@ func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL str
 		}
 		var done []sqstypes.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
-			if err := s.HandleMessage(ctx, aws.ToString(m.Body)); err != nil {
+			if err := s.handle(ctx, aws.ToString(m.Body), ""); err != nil {
 				s.logger().ErrorContext(ctx, "sync: message not applied; it will be delivered again",
 					"messageId", aws.ToString(m.MessageId), "error", err)
 				continue
@@ -207,9 +348,22 @@ func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL str
 // ParseMessage returns the change in a message body: an SNS notification
 // envelope (a queue subscribed without raw message delivery) or the change
 // itself (raw delivery, or a Lambda SNS event's Message). A body that is not
-// a change returns a [*MessageError], with Foreign set when it is valid JSON
-// of another format.
+// a change returns a [*MessageError] matching [ErrNotAChange]: with Foreign
+// set when the body does not claim to be a change (plain text, JSON of
+// another format: a message for someone else), without it when the body
+// claims to be one (its "format" is [Format]) but is broken, or carries an
+// order no owner can produce (see [MaxVersion]).
+//
+// A change published as a pointer to S3 ([WithS3]) parses into a change
+// with a [Claim] and no images; [FetchClaim] reads them.
 func ParseMessage(body string) (Change, error) {
+	c, _, err := parseMessage(body)
+	return c, err
+}
+
+// parseMessage is ParseMessage that also returns the topic an SNS envelope
+// names.
+func parseMessage(body string) (c Change, topic string, err error) {
 	var probe struct {
 		Type     string `json:"Type"`
 		Message  string `json:"Message"`
@@ -219,23 +373,25 @@ func ParseMessage(body string) (Change, error) {
 	if err := json.Unmarshal([]byte(body), &probe); err != nil {
 		var typed *json.UnmarshalTypeError
 		if !errors.As(err, &typed) {
-			return Change{}, &MessageError{Reason: "not JSON", Err: err}
+			// Not JSON: plain text is someone else's, unless it
+			// says it is a change (one cut short, say).
+			return Change{}, "", &MessageError{Reason: "not JSON", Foreign: !strings.Contains(body, Format), Err: err}
 		}
 		// Valid JSON whose fields (matched regardless of case, such as
 		// "type" or "message") hold values of other types, or that is no
 		// object at all: another format, unless it says it is a change.
 		if probe.Format != Format {
-			return Change{}, &MessageError{Reason: "JSON of another format: " + err.Error(), Foreign: true, Err: ErrNotAChange}
+			return Change{}, "", &MessageError{Reason: "JSON of another format: " + err.Error(), Foreign: true, Err: ErrNotAChange}
 		}
 	} else if probe.Type == "Notification" && probe.TopicArn != "" && probe.Format == "" {
-		return ParseMessage(probe.Message)
+		c, _, err := parseMessage(probe.Message)
+		return c, probe.TopicArn, err
 	}
 	if probe.Format != Format {
-		return Change{}, &MessageError{Reason: fmt.Sprintf("format %q, want %q", probe.Format, Format), Foreign: true, Err: ErrNotAChange}
+		return Change{}, "", &MessageError{Reason: fmt.Sprintf("format %q, want %q", probe.Format, Format), Foreign: true, Err: ErrNotAChange}
 	}
-	var c Change
 	if err := c.UnmarshalJSON([]byte(body)); err != nil {
-		return Change{}, err
+		return Change{}, "", err
 	}
-	return c, nil
+	return c, "", nil
 }

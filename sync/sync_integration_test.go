@@ -61,7 +61,7 @@ func newFixture(t *testing.T) fixture {
 	companies, err := repository.New[Company](db, owner,
 		repository.WithKeys("COMPANY#{id}", "PROFILE"), repository.WithVersion("version"))
 	require.NoError(t, err)
-	statsTable := ddbtest.Table(t, db, index.Table{Name: "stats", PartitionKey: index.S("pk")})
+	statsTable := ddbtest.Table(t, db, index.Table{Name: "stats", PartitionKey: index.S("pk"), TTL: "expiresAt"})
 	stats, err := repository.New[Stats](db, statsTable,
 		repository.WithKeys("STATS#{id}", ""), repository.WithVersion("version"),
 		repository.Derive("companyNameLower", func(s *Stats) any { return strings.ToLower(s.CompanyName) }, "companyName"))
@@ -495,7 +495,7 @@ func (b *beforeDelete) TransactWriteItems(ctx context.Context, in *dynamodb.Tran
 func TestCopierRemoveRacesAUniqueChange(t *testing.T) {
 	t.Parallel()
 	db := ddbtest.DynamoDB(t)
-	table := ddbtest.Table(t, db, index.Table{Name: "listings", PartitionKey: index.S("pk")})
+	table := ddbtest.Table(t, db, index.Table{Name: "listings", PartitionKey: index.S("pk"), TTL: "expiresAt"})
 	client := &beforeDelete{Client: db}
 	listings, err := repository.New[Listing](client, table, repository.WithKeys("LISTING#{id}", ""), repository.WithUnique("slug"))
 	require.NoError(t, err)
@@ -524,7 +524,7 @@ func TestCopierRemoveRacesAUniqueChange(t *testing.T) {
 func TestCopierReportsADuplicateCopy(t *testing.T) {
 	t.Parallel()
 	db := ddbtest.DynamoDB(t)
-	table := ddbtest.Table(t, db, index.Table{Name: "listings", PartitionKey: index.S("pk")})
+	table := ddbtest.Table(t, db, index.Table{Name: "listings", PartitionKey: index.S("pk"), TTL: "expiresAt"})
 	listings, err := repository.New[Listing](db, table, repository.WithKeys("LISTING#{id}", ""), repository.WithUnique("slug"))
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -564,7 +564,7 @@ func TestReceiveShortPollingPauses(t *testing.T) {
 	client := &emptySQS{}
 	ctx, cancel := context.WithTimeout(context.Background(), 1500*time.Millisecond)
 	defer cancel()
-	err := tssync.NewSubscriber().Receive(ctx, client, "https://sqs.example/queue", tssync.WithWaitTime(0))
+	err := tssync.NewSubscriber(nil).Receive(ctx, client, "https://sqs.example/queue", tssync.WithWaitTime(0))
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	require.LessOrEqual(t, client.receives.Load(), int32(2), "one request per second at most")
 }

@@ -93,6 +93,8 @@ func Table(name string) index.Table {
 		PartitionKey: index.S("pk"),
 		SortKey:      index.S("sk"),
 		Patterns:     []index.AccessPattern{ReportsOfCompany, CompanyOverview},
+		TTL:          "expiresAt", // the Copier's tombstones expire
+
 	}
 }
 
