@@ -28,15 +28,21 @@ const (
 // and returned once, at its first position. The read is eventually
 // consistent unless [ConsistentRead] is given.
 //
-// [Project] reads only the attributes named, leaving the rest of T zero;
-// the table key attributes, the id attribute and, on a model declared
-// [WithParent], the parent attribute are always read too, so that every
-// item returned carries its id.
+// Only T's items are returned: an item of another entity type at the key
+// of an id is left out as an absent one would be, and counted by
+// [Skipped] ([EntityTypeAttribute]).
 //
-// It returns an [*IDError] (matching [ErrInvalidID]) before any request
-// when an id is invalid, and an error matching [ErrParentRequired] on a
-// model declared [WithParent] unless called on [Repository.In]. Otherwise
-// it returns every item it read and decoded, and, when some were not
+// [Project] reads only the attributes named, leaving the rest of T zero;
+// the table key attributes, the id attribute, the parent attribute of a
+// model declared [WithParent] and the entity type are always read too, so
+// that every item returned carries its id.
+//
+// Before any request, it returns an [*IDError] (matching [ErrInvalidID])
+// for an invalid id or parent id; an error matching [ErrParentRequired] on
+// a model declared [WithParent] unless called on [Repository.In], or
+// [ErrInvalidModel] on In of a model without a parent; and an error for a
+// [Project] attribute that cannot be named (an empty name). Otherwise it
+// returns every item it read and decoded, and, when some were not
 // delivered, a [*BatchError] saying which. Its UnprocessedKeys are the keys
 // still unprocessed after every retry, or not sent after a request failed
 // (whose error is in Err); with any, the error matches [ErrUnprocessed].
@@ -52,20 +58,7 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 	var proj *string
 	var names map[string]string
 	if len(c.project) > 0 {
-		// The keys, the id and the parent are read too, to tell items
-		// apart, each once: DynamoDB refuses a projection that names an
-		// attribute twice.
-		attrs := slices.Clone(c.project)
-		always := append(r.table.KeyAttributes(), r.s.idAttr)
-		if r.parentPath != nil {
-			always = append(always, r.s.parentAttr)
-		}
-		for _, a := range always {
-			if !slices.Contains(attrs, a) {
-				attrs = append(attrs, a)
-			}
-		}
-		e, err := expression.NewBuilder().WithProjection(projection(attrs)).Build()
+		e, err := expression.NewBuilder().WithProjection(projection(r.readProjection(c.project, ""))).Build()
 		if err != nil {
 			return nil, fmt.Errorf("repository: projection: %w", err)
 		}
@@ -98,6 +91,10 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 			i, ok := b.pos[string(buf)]
 			if !ok {
 				continue // not a key asked; DynamoDB sends none
+			}
+			if !r.owns(item) {
+				c.skip()
+				continue
 			}
 			if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, &slots[i]); err != nil {
 				failed = append(failed, failure{i, err})

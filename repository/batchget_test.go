@@ -394,3 +394,112 @@ func TestBatchErrorMatches(t *testing.T) {
 		t.Errorf("DecodeError.Error() = %q; want %q", got, want)
 	}
 }
+
+// itSupplier shares itCompany's key layout: the two types' items are told
+// apart by their entity type only.
+type itSupplier struct {
+	ID        string `dynamodbav:"id"`
+	Name      string `dynamodbav:"name"`
+	Employees string `dynamodbav:"employees"` // a number in itCompany
+}
+
+// TestBatchGetSkipsOtherEntityTypes: ids whose items are of another entity
+// type are left out, as absent ones, and counted by Skipped; they are not
+// decoded, so never fail as undecoded.
+func TestBatchGetSkipsOtherEntityTypes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	companies, cc := itRepo(t)
+	suppliers, err := repository.New[itSupplier](cc, companies.Table(), repository.WithKeys("COMPANY#{id}", "PROFILE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := labels{}
+	var ids []string // company, supplier, company, ...
+	for i := range 6 {
+		var id string
+		if i%2 == 0 {
+			c := itCompany{Name: fmt.Sprint(i), Employees: i}
+			err, id = companies.Create(ctx, &c), c.ID
+		} else {
+			s := itSupplier{Name: fmt.Sprint(i), Employees: "many"}
+			err, id = suppliers.Create(ctx, &s), s.ID
+		}
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		ids = append(ids, id)
+		name[id] = fmt.Sprint("#", i)
+	}
+
+	tests := []struct {
+		name    string
+		ids     []string
+		project []string
+		want    []string
+		skipped int
+	}{
+		{"suppliers among companies", reversed(ids), nil, []string{ids[5], ids[3], ids[1]}, 3},
+		{"projected", ids, []string{"name"}, []string{ids[1], ids[3], ids[5]}, 3},
+		{"companies only", []string{ids[0], ids[2], ids[0]}, nil, []string{}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var skipped int
+			opts := []repository.CallOption{repository.Skipped(&skipped)}
+			if tt.project != nil {
+				opts = append(opts, repository.Project(tt.project...))
+			}
+			got, err := suppliers.BatchGet(ctx, tt.ids, opts...)
+			gotIDs := idsOf(got, func(s itSupplier) string { return s.ID })
+			if err != nil || !slices.Equal(gotIDs, tt.want) || skipped != tt.skipped {
+				t.Errorf("BatchGet(%v) = %v, %v, %d skipped; want %v, nil, %d skipped",
+					name.of(tt.ids), name.of(gotIDs), err, skipped, name.of(tt.want), tt.skipped)
+			}
+			for _, s := range got {
+				if want := strings.TrimPrefix(name[s.ID], "#"); s.Name != want {
+					t.Errorf("BatchGet: item %s has name %q; want %q", name[s.ID], s.Name, want)
+				}
+			}
+		})
+	}
+}
+
+// TestBatchGetRefusedBeforeAnyRequest: every error BatchGet documents as
+// coming before any request sends nothing.
+func TestBatchGetRefusedBeforeAnyRequest(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	companies, cc := itRepo(t)
+	reports, err := repository.New[itReport](cc, companies.Table(),
+		repository.WithParent("companyId"), repository.WithKeys("COMPANY#{companyId}", "REPORT#{id}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.Must(uuid.NewV7()).String()
+	tests := []struct {
+		name string
+		get  func() error
+		want error // nil: any error
+	}{
+		{"invalid id", func() error { _, err := companies.BatchGet(ctx, []string{id, "42"}); return err }, repository.ErrInvalidID},
+		{"child without In", func() error { _, err := reports.BatchGet(ctx, []string{id}); return err }, repository.ErrParentRequired},
+		{"invalid parent id", func() error { _, err := reports.In("42").BatchGet(ctx, []string{id}); return err }, repository.ErrInvalidID},
+		{"In without a parent", func() error { _, err := companies.In(id).BatchGet(ctx, []string{id}); return err }, repository.ErrInvalidModel},
+		{"empty projected name", func() error {
+			_, err := companies.BatchGet(ctx, []string{id}, repository.Project(""))
+			return err
+		}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.get()
+			if err == nil || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("BatchGet(%s) = %v; want %v", tt.name, err, tt.want)
+			}
+		})
+	}
+	if n := cc.n("BatchGetItem"); n != 0 {
+		t.Errorf("refused BatchGets made %d requests; want 0", n)
+	}
+}
