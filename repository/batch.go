@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"slices"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
 
@@ -21,37 +23,58 @@ const (
 
 // BatchGet reads the items whose ids are given, in requests of at most 100
 // keys, retrying keys DynamoDB leaves unprocessed with exponential backoff
-// and jitter ([WithBatchRetry]). Absent items are left out; the order of the
-// result is not the order of ids. Duplicate ids are read once.
+// and jitter ([WithBatchRetry]). The items come back in the order of ids:
+// absent items are left out, and an id given more than once is read once
+// and returned once, at its first position. The read is eventually
+// consistent unless [ConsistentRead] is given.
 //
-// It returns an [*IDError] before any request when an id is invalid, and a
-// [*BatchError] holding the keys still unprocessed after every retry along
-// with the items that were read: nothing is silently dropped.
+// Only T's items are returned: an item of another entity type at the key
+// of an id is left out as an absent one would be, and counted by
+// [Skipped] ([EntityTypeAttribute]).
+//
+// [Project] reads only the attributes named, leaving the rest of T zero;
+// the table key attributes, the id attribute, the parent attribute of a
+// model declared [WithParent] and the entity type are always read too, so
+// that every item returned carries its id.
+//
+// Before any request, it returns an [*IDError] (matching [ErrInvalidID])
+// for an invalid id or parent id; an error matching [ErrParentRequired] on
+// a model declared [WithParent] unless called on [Repository.In], or
+// [ErrInvalidModel] on In of a model without a parent; and an error for a
+// [Project] attribute that cannot be named (an empty name). Otherwise it
+// returns every item it read and decoded, and, when some were not
+// delivered, a [*BatchError] saying which. Its UnprocessedKeys are the keys
+// still unprocessed after every retry, or not sent after a request failed
+// (whose error is in Err); with any, the error matches [ErrUnprocessed].
+// Its Undecoded holds a [*DecodeError] for each item read that cannot be
+// decoded as T, in the order of ids; with any, the error matches
+// [ErrDecode], and [errors.As] finds the first. Nothing is silently dropped.
 func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...CallOption) ([]T, error) {
 	c := newCall(opts)
-	keys, err := r.keysOf(ids)
+	b, err := r.batchKeys(ids)
 	if err != nil {
 		return nil, err
 	}
 	var proj *string
 	var names map[string]string
 	if len(c.project) > 0 {
-		// The key attributes are read too, to tell items apart, once:
-		// DynamoDB refuses a projection that names an attribute twice.
-		attrs := slices.Clone(c.project)
-		for _, k := range r.table.KeyAttributes() {
-			if !slices.Contains(attrs, k) {
-				attrs = append(attrs, k)
-			}
-		}
-		e, err := expression.NewBuilder().WithProjection(projection(attrs)).Build()
+		e, err := expression.NewBuilder().WithProjection(projection(r.readProjection(c.project, ""))).Build()
 		if err != nil {
 			return nil, fmt.Errorf("repository: projection: %w", err)
 		}
 		proj, names = e.Projection(), e.Names()
 	}
-	var out []T
-	leftover, err := drain(ctx, r, keys, batchGetMax, func(pending []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	// Each item is decoded into the slot of its key's position; the slots
+	// read are packed, in order, at the end.
+	slots := make([]T, len(b.keys))
+	read := make([]bool, len(b.keys))
+	type failure struct {
+		at  int
+		err error
+	}
+	var failed []failure
+	var buf []byte
+	leftover, err := drain(ctx, r, b.keys, batchGetMax, func(pending []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
 		res, err := r.client.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{
 			RequestItems: map[string]types.KeysAndAttributes{r.table.Name: {
 				Keys: pending, ConsistentRead: aws.Bool(c.consistent),
@@ -64,18 +87,38 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 		}
 		r.report(ctx, c, "BatchGetItem", ptrs(res.ConsumedCapacity)...)
 		for _, item := range res.Responses[r.table.Name] {
-			t, err := r.decode(item)
-			if err != nil {
-				return res.UnprocessedKeys[r.table.Name].Keys, err
+			buf = r.keyText(buf[:0], item)
+			i, ok := b.pos[string(buf)]
+			if !ok {
+				continue // not a key asked; DynamoDB sends none
 			}
-			out = append(out, t)
+			if !r.owns(item) {
+				c.skip()
+				continue
+			}
+			if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, &slots[i]); err != nil {
+				failed = append(failed, failure{i, err})
+				continue
+			}
+			read[i] = true
 		}
 		return res.UnprocessedKeys[r.table.Name].Keys, nil
 	})
-	if len(leftover) > 0 || err != nil {
-		return out, &BatchError{Table: r.table.Name, UnprocessedKeys: leftover, Err: err}
+	out := slots[:0]
+	for i := range slots {
+		if read[i] {
+			out = append(out, slots[i])
+		}
 	}
-	return out, nil
+	if len(leftover) == 0 && err == nil && len(failed) == 0 {
+		return out, nil
+	}
+	be := &BatchError{Table: r.table.Name, UnprocessedKeys: leftover, Err: err}
+	slices.SortFunc(failed, func(x, y failure) int { return x.at - y.at })
+	for _, f := range failed {
+		be.Undecoded = append(be.Undecoded, &DecodeError{Table: r.table.Name, Model: r.model, Key: b.keys[f.at], ID: b.ids[f.at], Err: f.err})
+	}
+	return out, be
 }
 
 // BatchPut stores items without conditions, in requests of at most 25,
@@ -128,33 +171,61 @@ func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...C
 	if err := r.batchWritable("BatchDelete"); err != nil {
 		return err
 	}
-	keys, err := r.keysOf(ids)
+	b, err := r.batchKeys(ids)
 	if err != nil {
 		return err
 	}
-	writes := make([]types.WriteRequest, len(keys))
-	for i, key := range keys {
+	writes := make([]types.WriteRequest, len(b.keys))
+	for i, key := range b.keys {
 		writes[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
 	}
 	return r.batchWrite(ctx, writes, newCall(opts))
 }
 
-// keysOf returns the keys of ids, each once, or the first [*IDError].
-func (r *Repository[T]) keysOf(ids []string) ([]map[string]types.AttributeValue, error) {
-	keys := make([]map[string]types.AttributeValue, 0, len(ids))
-	seen := make(map[string]bool, len(ids))
+// batchKeys are the keys of a batch, each once, in the order of their
+// first id.
+type batchKeys struct {
+	keys []map[string]types.AttributeValue
+	ids  []string       // the id of each key
+	pos  map[string]int // the position of each key, by its keyText
+}
+
+// batchKeys returns the keys of ids, or the first [*IDError].
+func (r *Repository[T]) batchKeys(ids []string) (batchKeys, error) {
+	b := batchKeys{
+		keys: make([]map[string]types.AttributeValue, 0, len(ids)),
+		ids:  make([]string, 0, len(ids)),
+		pos:  make(map[string]int, len(ids)),
+	}
+	var buf []byte
 	for _, id := range ids {
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
 		key, err := r.keyOf(id)
 		if err != nil {
-			return nil, err
+			return batchKeys{}, err
 		}
-		keys = append(keys, key)
+		buf = r.keyText(buf[:0], key)
+		if _, dup := b.pos[string(buf)]; dup {
+			continue
+		}
+		b.pos[string(buf)] = len(b.keys)
+		b.keys = append(b.keys, key)
+		b.ids = append(b.ids, id)
 	}
-	return keys, nil
+	return b, nil
+}
+
+// keyText appends to buf a text of the table key in item that tells keys
+// apart: each key attribute's string, preceded by its length.
+func (r *Repository[T]) keyText(buf []byte, item map[string]types.AttributeValue) []byte {
+	for _, k := range []index.Key{r.table.PartitionKey, r.table.SortKey} {
+		if k.IsZero() {
+			continue
+		}
+		s, _ := stringOf(item[k.Name])
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
+	return buf
 }
 
 // batchWritable refuses batch writes, which cannot be conditional, on

@@ -164,14 +164,19 @@ func (e *ConditionError) Is(target error) bool {
 // Unwrap returns the SDK error.
 func (e *ConditionError) Unwrap() error { return e.Err }
 
-// BatchError reports batch items still unprocessed after every retry,
-// so that the caller can retry or record them; nothing is dropped.
+// BatchError reports what a batch did not deliver: the items still
+// unprocessed after every retry, so that the caller can retry or record
+// them, and, for a BatchGet, the items read that could not be decoded.
+// Nothing is dropped.
 type BatchError struct {
 	Table string
 	// UnprocessedKeys are the keys of a BatchGet that were not read.
 	UnprocessedKeys []map[string]types.AttributeValue
 	// UnprocessedWrites are the writes of a BatchWrite that were not applied.
 	UnprocessedWrites []types.WriteRequest
+	// Undecoded are the items of a BatchGet that were read but could not
+	// be decoded, in the order of the ids asked.
+	Undecoded []*DecodeError
 	// Err is the last error, if a request failed outright.
 	Err error
 }
@@ -179,17 +184,34 @@ type BatchError struct {
 // Error describes the failure.
 func (e *BatchError) Error() string {
 	msg := fmt.Sprintf("repository: table %q: %d keys and %d writes unprocessed", e.Table, len(e.UnprocessedKeys), len(e.UnprocessedWrites))
+	if n := len(e.Undecoded); n > 0 {
+		d := e.Undecoded[0]
+		msg += fmt.Sprintf(", %d items not decoded as %s (the first, id %q: %v)", n, d.Model, d.ID, d.Err)
+	}
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
 	return msg
 }
 
-// Is makes a BatchError match [ErrUnprocessed].
-func (e *BatchError) Is(target error) bool { return target == ErrUnprocessed }
+// Is makes a BatchError with unprocessed keys or writes match
+// [ErrUnprocessed]. Its undecoded items match [ErrDecode] through Unwrap.
+func (e *BatchError) Is(target error) bool {
+	return target == ErrUnprocessed && len(e.UnprocessedKeys)+len(e.UnprocessedWrites) > 0
+}
 
-// Unwrap returns the last request error, if any.
-func (e *BatchError) Unwrap() error { return e.Err }
+// Unwrap returns the last request error, if any, and the [*DecodeError] of
+// each undecoded item, for [errors.Is] and [errors.As].
+func (e *BatchError) Unwrap() []error {
+	errs := make([]error, 0, 1+len(e.Undecoded))
+	if e.Err != nil {
+		errs = append(errs, e.Err)
+	}
+	for _, d := range e.Undecoded {
+		errs = append(errs, d)
+	}
+	return errs
+}
 
 // ModelError reports a model type or repository option that cannot work.
 type ModelError struct {
@@ -249,3 +271,33 @@ func (e *UniqueError) Unwrap() error { return e.Err }
 func versionRequired(model, op, hint string) error {
 	return fmt.Errorf("%w: %s of versioned model %s: %s", ErrVersionRequired, op, model, hint)
 }
+
+// ErrDecode reports an item read from the table that cannot be decoded as
+// the repository's model. See [*DecodeError].
+var ErrDecode = errors.New("repository: item cannot be decoded")
+
+// DecodeError reports an item read from the table that cannot be decoded as
+// the model: an attribute of another type than its field, say, written by
+// another program or an older version of the model.
+type DecodeError struct {
+	Table string                          // the table read
+	Model string                          // the Go type decoded into
+	Key   map[string]types.AttributeValue // the item's table key
+	ID    string                          // the item's id, when known
+	Err   error                           // the attributevalue error
+}
+
+// Error describes the failure.
+func (e *DecodeError) Error() string {
+	id := ""
+	if e.ID != "" {
+		id = fmt.Sprintf(" id %q", e.ID)
+	}
+	return fmt.Sprintf("repository: decode %s%s of table %q: %v", e.Model, id, e.Table, e.Err)
+}
+
+// Is makes a DecodeError match [ErrDecode].
+func (e *DecodeError) Is(target error) bool { return target == ErrDecode }
+
+// Unwrap returns the attributevalue error, such as its *UnmarshalTypeError.
+func (e *DecodeError) Unwrap() error { return e.Err }
