@@ -398,3 +398,26 @@ func TestBackfillEntityType(t *testing.T) {
 	_, _, err = r.orders.BackfillEntityType(ctx, cursor)
 	require.ErrorIs(t, err, repository.ErrInvalidCursor, "another type's cursor")
 }
+
+// TestQueryDecodeErrorNamesTheItem: an item that does not decode as T
+// fails the read with a DecodeError naming it.
+func TestQueryDecodeErrorNamesTheItem(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newKSRepos(t)
+	const acct, order = "0193a8c2-7a4e-7d3c-9f00-00000000000a", "0193a8c2-7a4e-7d3c-9f00-00000000000b"
+	_, err := r.client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(r.orders.Table().Name), Item: map[string]types.AttributeValue{
+		"pk": s("ACCOUNT#" + acct), "sk": s("ORDER#" + order), "id": s(order), "accountId": s(acct), "total": s("not a number"),
+	}})
+	require.NoError(t, err)
+	var de *repository.DecodeError
+	for _, err := range r.orders.Query(ctx, ksOrdersOf.Partition(acct)) {
+		require.ErrorIs(t, err, repository.ErrDecode)
+		require.ErrorAs(t, err, &de)
+	}
+	require.NotNil(t, de, "Query yielded no error")
+	require.Equal(t, order, de.ID)
+	require.Equal(t, s("ORDER#"+order), de.Key["sk"])
+	_, err = r.orders.In(acct).Get(ctx, order)
+	require.ErrorAs(t, err, &de, "Get")
+}

@@ -414,16 +414,25 @@ func (r *Repository[T]) decode(item map[string]types.AttributeValue) (T, error) 
 	return t, err
 }
 
-// decodeInto decodes an item into *t, which must be zero.
+// decodeInto decodes an item into *t, which must be zero. It fails with a
+// [*DecodeError] naming the item.
 func (r *Repository[T]) decodeInto(item map[string]types.AttributeValue, t *T) error {
 	if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, t); err != nil {
-		return fmt.Errorf("repository: decode %s: %w", r.model, err)
+		de := &DecodeError{Table: r.table.Name, Model: r.model, Key: map[string]types.AttributeValue{}, Err: err}
+		for _, k := range r.table.KeyAttributes() {
+			if v, ok := item[k]; ok {
+				de.Key[k] = v
+			}
+		}
+		de.ID, _ = stringOf(item[r.s.idAttr])
+		return de
 	}
 	return nil
 }
 
 // Decode decodes an item read from the table, such as the current item in a
-// [*ConditionError], into a T.
+// [*ConditionError], into a T. It fails with a [*DecodeError] (matching
+// [ErrDecode]) naming the item.
 func (r *Repository[T]) Decode(item map[string]types.AttributeValue) (T, error) {
 	return r.decode(item)
 }
