@@ -148,11 +148,11 @@ func run(ctx context.Context) error {
 
 	// Principles 1 and 12: a non-UUID id and a scan are refused before any request.
 	if _, err := companies.Get(ctx, "42"); !errors.Is(err, repository.ErrInvalidID) {
-		return fmt.Errorf("Get(42) = %v; want ErrInvalidID", err)
+		return fmt.Errorf("quickstart: Get(42) = %v; want ErrInvalidID", err)
 	}
 	for _, err := range companies.Scan(ctx) {
 		if !errors.Is(err, repository.ErrScanDisabled) {
-			return fmt.Errorf("Scan = %v; want ErrScanDisabled", err)
+			return fmt.Errorf("quickstart: Scan = %v; want ErrScanDisabled", err)
 		}
 	}
 	fmt.Println("refused: a non-UUID id and a scan")
