@@ -10,6 +10,11 @@
 //     unless the model declares a natural unique key ([WithNaturalKey]).
 //   - 2 and 5, denormalized items served from one table: a model embeds what
 //     its reads need; there are no joins, only Get and declared queries.
+//     Several entity types share a table and a partition: every item names
+//     its type ([EntityTypeAttribute]), reads return only their own type,
+//     and a [Collection] reads a partition's types with one query a page.
+//     The library's own items (unique guards) live in a reserved key space
+//     no model key reaches.
 //   - 4, precomputed data: [Derive], [WithIndexKey] and [WithPrecompute]
 //     compute attributes on every write, and an Update that changes an input
 //     updates the derived attribute in the same request.
