@@ -182,6 +182,13 @@ func WithTransactRetry(attempts int) Option { return func(s *settings) { s.txTri
 // acceptable. Writes with unique attributes are transactions either way.
 func WithRetryUnsafeWrites() Option { return func(s *settings) { s.retryUnsafe = true } }
 
+// RetryUnsafe is [WithRetryUnsafeWrites] for one write: it goes as a plain
+// PutItem, UpdateItem or DeleteItem. Give it where the caller takes a
+// condition failure of a resend as its own success — a copy updated under
+// an order marker that a resend finds already set, a checkpoint that never
+// moves back — and so needs no transaction to be exactly-once.
+func RetryUnsafe() CallOption { return func(c *call) { c.retryUnsafe = true } }
+
 // WithScan opts the repository in to [Repository.Scan]. Without it Scan
 // returns [ErrScanDisabled] (principle 12).
 func WithScan() Option { return func(s *settings) { s.scan = true } }
@@ -241,6 +248,8 @@ type call struct {
 	txCapacity func([]types.ConsumedCapacity)
 	// skipped counts the items of other entity types a read skipped.
 	skipped *int
+	// retryUnsafe sends this write plainly ([RetryUnsafe]).
+	retryUnsafe bool
 }
 
 func newCall(opts []CallOption) call {

@@ -197,7 +197,7 @@ func (w *Write) ConditionFailure(current map[string]types.AttributeValue, cause 
 // (ALL_NEW for updates), or nil when it was sent as a transaction, which
 // returns none.
 func (r *Repository[T]) send(ctx context.Context, w *Write, c call) (map[string]types.AttributeValue, error) {
-	if len(w.companions) > 0 || c.token != "" || w.retryUnsafe && !r.s.retryUnsafe {
+	if len(w.companions) > 0 || c.token != "" || w.retryUnsafe && !r.s.retryUnsafe && !c.retryUnsafe {
 		// One TransactWriteItems under an idempotency token: the SDK's
 		// retries after a lost response are answered with success, not
 		// applied again. Transact runs w.Committed on success.

@@ -81,8 +81,11 @@ func (c *TableCheckpoints) Load(ctx context.Context, streamARN, shardID string) 
 func (c *TableCheckpoints) Save(ctx context.Context, streamARN, shardID, sequence string) error {
 	padded := padSequence(sequence)
 	order := expression.Name("order")
+	// Plain: a resend after a lost response fails the condition on its own
+	// position, which is taken as saved.
 	err := c.repo.Put(ctx, &checkpoint{Shard: shardKey(streamARN, shardID), Sequence: sequence, Order: padded},
-		repository.If(expression.Or(expression.AttributeNotExists(order), order.LessThan(expression.Value(padded)))))
+		repository.If(expression.Or(expression.AttributeNotExists(order), order.LessThan(expression.Value(padded)))),
+		repository.RetryUnsafe())
 	if errors.Is(err, repository.ErrConditionFailed) {
 		return nil // a later position is saved already
 	}

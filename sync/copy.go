@@ -184,7 +184,9 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 	}
 	changes = changes.Set(marker, order)
 	for attempt := 0; ; attempt++ {
-		_, err := cp.Repo.Update(ctx, id, changes, newer, repository.AnyVersion())
+		// Plain: a resend after a lost response finds its own marker set
+		// and is skipped below as applied, so no transaction is needed.
+		_, err := cp.Repo.Update(ctx, id, changes, newer, repository.AnyVersion(), repository.RetryUnsafe())
 		switch {
 		case err == nil:
 			return nil
