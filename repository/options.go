@@ -40,6 +40,7 @@ type settings struct {
 	naturalParent bool
 	retryUnsafe   bool
 	entityType    string
+	attrs         []string
 }
 
 type indexKey struct {
