@@ -332,7 +332,7 @@ func TestUpdateSizeChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := cc.total()
-	_, err := repo.Update(ctx, e.ID, repository.Set("note", strings.Repeat("x", 500<<10)))
+	_, err := repo.Update(ctx, e.ID, repository.Set("tags", []string{strings.Repeat("x", 500<<10)}))
 	var tl *repository.ItemTooLargeError
 	if !errors.As(err, &tl) || !errors.Is(err, repository.ErrItemTooLarge) || cc.total() != before {
 		t.Errorf("Update of 500 KB = %v (%d requests); want *ItemTooLargeError before any request", err, cc.total()-before)
@@ -340,7 +340,7 @@ func TestUpdateSizeChecked(t *testing.T) {
 	if _, err := repo.Update(ctx, e.ID, repository.Set("attrs", map[string]string{"a": strings.Repeat("x", 300<<10)})); err != nil {
 		t.Fatal(err)
 	}
-	_, err = repo.Update(ctx, e.ID, repository.Set("note", strings.Repeat("x", 300<<10)))
+	_, err = repo.Update(ctx, e.ID, repository.Set("tags", []string{strings.Repeat("x", 300<<10)}))
 	if !errors.Is(err, repository.ErrItemTooLarge) {
 		t.Errorf("Update growing the item past 400 KB = %v; want ErrItemTooLarge", err)
 	}

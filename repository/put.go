@@ -92,7 +92,7 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 	c := newCall(opts)
 	var v int64
 	if r.Versioned() {
-		if v = r.Version(item); v < 1 {
+		if v = r.Version(item); v < 0 {
 			return nil, versionRequired(r.model, "Put", "set the version the item was read with, or Create a new item")
 		}
 	}

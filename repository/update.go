@@ -126,7 +126,7 @@ func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, 
 	c := newCall(opts)
 	attrs, err := r.send(ctx, w, c)
 	if err != nil {
-		return zero, err
+		return zero, r.sizeRefusal(err)
 	}
 	if attrs == nil {
 		// Sent as a transaction, which returns no values: read the item
@@ -145,6 +145,9 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 	}
 	if len(changes.ops) == 0 {
 		return nil, &UpdateError{Reason: "no changes"}
+	}
+	if changes, err = r.prepareChanges(key, changes); err != nil {
+		return nil, err
 	}
 	protected := map[string]string{r.s.idAttr: "is the id"}
 	if r.s.parentAttr != "" {
@@ -218,7 +221,7 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 				return nil, &UpdateError{Attribute: ch.name, Reason: "append of no values"}
 			}
 			u = u.Set(name, expression.ListAppend(
-				expression.IfNotExists(name, expression.Value([]any{})), expression.Value(ch.values)))
+				expression.IfNotExists(name, expression.Value([]any{})), expression.Value(ch.value)))
 			w.retryUnsafe = true
 			if err := r.boundGrowth(w, ch.name, len(ch.values)); err != nil {
 				return nil, err
