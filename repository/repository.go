@@ -109,6 +109,7 @@ type derivation[T any] struct {
 // inputs, on every write path (principle 4): Create and Put store fn(item),
 // and an Update that sets any input must set all of them, so fn sees them
 // all and attr is updated in the same request. fn returning nil removes attr.
+// Each input must be a field of the model; New refuses another name.
 //
 //	repository.Derive("nameLower", func(c *Company) any { return strings.ToLower(c.Name) }, "name")
 func Derive[T any](attr string, fn func(*T) any, inputs ...string) Option {

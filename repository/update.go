@@ -114,7 +114,11 @@ func (ch change) top() string {
 // It returns [ErrNotFound] (as a [*ConditionError]) when the item does not
 // exist, [ErrVersionConflict] in a [*ConditionError] carrying the current
 // item when the version is stale, a [*ConditionError] with the current item
-// when an [If] condition fails, a [*GrowthError] when a bounded collection
+// when an [If] condition fails, an [*ItemTooLargeError] when the key and
+// SET values exceed 400 KB (before any request) or DynamoDB refuses the
+// grown item, a [*ValueError] for a value DynamoDB would refuse or alter,
+// an [*UpdateError] for an attribute the model does not declare
+// ([WithAttributes]), a [*GrowthError] when a bounded collection
 // would exceed its bound, and an [*IDError], [*UpdateError] or
 // [ErrVersionRequired] before any request.
 func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, opts ...CallOption) (T, error) {
