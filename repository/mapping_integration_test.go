@@ -344,6 +344,11 @@ func TestUpdateSizeChecked(t *testing.T) {
 	if !errors.Is(err, repository.ErrItemTooLarge) {
 		t.Errorf("Update growing the item past 400 KB = %v; want ErrItemTooLarge", err)
 	}
+	// An Append goes exactly once, as a one-item transaction.
+	_, err = repo.Update(ctx, e.ID, repository.Append("tags", strings.Repeat("x", 300<<10)))
+	if !errors.Is(err, repository.ErrItemTooLarge) {
+		t.Errorf("Append growing the item past 400 KB = %v; want ErrItemTooLarge", err)
+	}
 }
 
 type mapNatural struct {

@@ -295,9 +295,15 @@ func (r *Repository[T]) encodeFault(attr string, err error) error {
 // large ("Item size to update has exceeded the maximum allowed size") to an
 // [*ItemTooLargeError] of unknown size.
 func (r *Repository[T]) sizeRefusal(err error) error {
-	var ae smithy.APIError
-	if errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" &&
-		strings.Contains(ae.ErrorMessage(), "exceeded the maximum allowed size") {
+	const refusal = "exceeded the maximum allowed size"
+	var (
+		ae smithy.APIError
+		te *TxError
+	)
+	switch {
+	case errors.As(err, &te) && te.Reason == "ValidationError" && strings.Contains(te.Message, refusal),
+		errors.As(err, &ae) && ae.ErrorCode() == "ValidationException" && strings.Contains(ae.ErrorMessage(), refusal):
+		// Sent alone or, exactly once, as a one-item transaction.
 		return &ItemTooLargeError{Table: r.table.Name, Size: -1, Limit: itemsize.MaxItemSize, Err: err}
 	}
 	return err
