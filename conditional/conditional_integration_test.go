@@ -271,8 +271,9 @@ func TestStaleWritesRefused(t *testing.T) {
 	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "x")); !errors.Is(err, conditional.ErrVersionRequired) {
 		t.Errorf("Update without version = %v; want ErrVersionRequired", err)
 	}
-	if err := repo.Put(ctx, &Account{ID: a.ID}); !errors.Is(err, conditional.ErrVersionRequired) {
-		t.Errorf("Put without version = %v; want ErrVersionRequired", err)
+	// Version 0 means "stored without a version": this item has one.
+	if err := repo.Put(ctx, &Account{ID: a.ID}); !errors.Is(err, conditional.ErrVersionConflict) {
+		t.Errorf("Put at version 0 = %v; want ErrVersionConflict", err)
 	}
 
 	// The current version deletes; a repeated delete is harmless.

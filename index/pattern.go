@@ -2,9 +2,12 @@ package index
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/tablestakes/tablestakes/internal/avtime"
 )
 
 // AccessPattern is a named way to read many items: one partition of the base
@@ -198,6 +201,14 @@ func (q Query) KeyCondition(t Table) (expression.KeyConditionBuilder, error) {
 }
 
 func prefixed(prefix string, v any, what string) (any, error) {
+	if t, ok := v.(time.Time); ok {
+		// Compare with times as the repository stores them.
+		s, err := avtime.Format(t)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s value: %v", ErrInvalidPattern, what, err)
+		}
+		v = s
+	}
 	if prefix == "" {
 		return v, nil
 	}

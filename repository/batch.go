@@ -130,7 +130,9 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 // BatchPut and BatchDelete return [ErrVersionRequired] or an
 // [ErrInvalidModel] error for them, since batch writes take no conditions.
 //
-// It returns an error before any request when an item is refused, and a
+// It returns an error before any request when an item is refused (such as
+// a [*ValueError] or [*ItemTooLargeError]: the whole batch is encoded and
+// checked before the first request), and a
 // [*BatchError] holding the writes still unprocessed after every retry.
 func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOption) error {
 	if err := r.batchWritable("BatchPut"); err != nil {

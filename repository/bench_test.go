@@ -324,11 +324,18 @@ func sdkGet(ctx context.Context, client *dynamodb.Client, id string) (benchCompa
 	return c, err
 }
 
+// sdkEncoder stores times as the repository does, fixed-width UTC, which
+// a careful user needs for times that must sort (a GSI sort key).
+var sdkEncoder = attributevalue.NewEncoder(func(o *attributevalue.EncoderOptions) {
+	o.EncodeTime = func(t time.Time) (types.AttributeValue, error) { return repository.TimeValue(t), nil }
+})
+
 func sdkPutInput(c *benchCompany) (*dynamodb.PutItemInput, error) {
-	m, err := attributevalue.MarshalMap(c)
+	av, err := sdkEncoder.Encode(c)
 	if err != nil {
 		return nil, err
 	}
+	m := av.(*types.AttributeValueMemberM).Value
 	m["pk"] = &types.AttributeValueMemberS{Value: "COMPANY#" + c.ID}
 	m["sk"] = &types.AttributeValueMemberS{Value: "PROFILE"}
 	m["_et"] = &types.AttributeValueMemberS{Value: "benchCompany"} // the entity type, for a table of several

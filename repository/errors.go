@@ -86,17 +86,25 @@ func (e *IDError) Error() string {
 func (e *IDError) Is(target error) bool { return target == ErrInvalidID }
 
 // ItemTooLargeError reports an item over the size limit, computed by
-// DynamoDB's rules, before it was sent.
+// DynamoDB's rules, before it was sent; or, with Size -1 and Err set, an
+// update DynamoDB refused because the stored item would grow over it.
 type ItemTooLargeError struct {
 	Table string // the table
-	Size  int    // the item's size in bytes
+	Size  int    // the item's size in bytes, or -1 when DynamoDB refused it
 	Limit int    // the limit in bytes (409600)
+	Err   error  // DynamoDB's refusal, when it refused
 }
 
 // Error describes the failure.
 func (e *ItemTooLargeError) Error() string {
+	if e.Size < 0 {
+		return fmt.Sprintf("repository: item for table %q would be over the limit of %d bytes after the update: %v", e.Table, e.Limit, e.Err)
+	}
 	return fmt.Sprintf("repository: item for table %q is %d bytes; the limit is %d", e.Table, e.Size, e.Limit)
 }
+
+// Unwrap returns DynamoDB's refusal, if any.
+func (e *ItemTooLargeError) Unwrap() error { return e.Err }
 
 // Is makes an ItemTooLargeError match [ErrItemTooLarge].
 func (e *ItemTooLargeError) Is(target error) bool { return target == ErrItemTooLarge }

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
@@ -20,6 +21,12 @@ func (r *Repository[T]) checkID(id string) error {
 		return &IDError{ID: id, Reason: "empty"}
 	}
 	if r.s.natural {
+		switch {
+		case !utf8.ValidString(id):
+			return &IDError{ID: id, Reason: "not valid UTF-8"}
+		case len(id) > maxPartitionKey:
+			return &IDError{ID: id[:32] + "...", Reason: fmt.Sprintf("%d bytes; a key holds at most %d", len(id), maxPartitionKey)}
+		}
 		return nil
 	}
 	if !canonicalUUID(id) {
@@ -141,14 +148,17 @@ func (r *Repository[T]) compose(id, parent string) (map[string]types.AttributeVa
 		return nil, &IDError{ID: id, Reason: fmt.Sprintf("its key %q lies in the key space reserved for the library's own items (keys beginning %s)",
 			pk, strings.Join(keyspace.Prefixes(), " or "))}
 	}
-	key[r.table.PartitionKey.Name] = &types.AttributeValueMemberS{Value: pk}
+	sk := ""
 	if !r.table.SortKey.IsZero() {
-		sk, err := r.sk.Expand(lookup)
-		if err != nil {
+		if sk, err = r.sk.Expand(lookup); err != nil {
 			return nil, err
 		}
 		key[r.table.SortKey.Name] = &types.AttributeValueMemberS{Value: sk}
 	}
+	if err := r.checkKey(pk, sk, parent); err != nil {
+		return nil, err
+	}
+	key[r.table.PartitionKey.Name] = &types.AttributeValueMemberS{Value: pk}
 	return key, nil
 }
 

@@ -40,6 +40,7 @@ type settings struct {
 	naturalParent bool
 	retryUnsafe   bool
 	entityType    string
+	attrs         []string
 }
 
 type indexKey struct {
@@ -119,7 +120,8 @@ func WithIndexKey(attr string, tmpl index.Template) Option {
 }
 
 // WithBound declares that the list, map or set attribute attr holds at most
-// n elements (principle 11). A write that would exceed it fails with a
+// n elements (principle 11). attr must be a list, map or set field of the
+// model (or declared [WithAttributes]); New refuses it otherwise. A write that would exceed it fails with a
 // [*GrowthError] before any request.
 func WithBound(attr string, n int) Option {
 	return func(s *settings) {
@@ -147,7 +149,10 @@ func WithVersion(attr string) Option { return func(s *settings) { s.versionAttr 
 // changing a value moves its guard, and Delete removes them. A taken value
 // fails with [ErrDuplicate] in a [*UniqueError]. Writes to such a model read
 // the current item first (strongly consistent) when a value may change, and
-// condition the write on what they read.
+// condition the write on what they read. A unique attribute must be a
+// field of the model, not a derived attribute ([Derive], [WithIndexKey]):
+// New refuses it. A value whose guard key ("UNIQUE#entity#attr#value")
+// would exceed 2048 bytes is refused with a [*ValueError].
 func WithUnique(attrs ...string) Option {
 	return func(s *settings) { s.uniques = append(s.uniques, attrs...) }
 }
@@ -282,7 +287,9 @@ func Project(attrs ...string) CallOption {
 }
 
 // Limit bounds Query and Scan: the iterators stop after n items, and a
-// page holds at most n. Default: no bound for iterators, 100 per page.
+// page holds at most n, up to [MaxPageSize]. Default: no bound for
+// iterators, 100 per page. A negative n, or a page over MaxPageSize, is
+// refused with [ErrInvalidValue] before any request.
 func Limit(n int) CallOption { return func(c *call) { c.limit = n } }
 
 // Filter drops items that do not satisfy cond after DynamoDB reads them
@@ -299,6 +306,9 @@ func If(cond expression.ConditionBuilder) CallOption {
 
 // IfVersion makes an Update or Delete of a versioned model ([WithVersion])
 // conditional on the item's version being v, the version the caller read.
+// Version 0 is an item stored without a version attribute (written before
+// the model was versioned): the condition is then that the item exists and
+// has no version, or version 0.
 func IfVersion(v int64) CallOption { return func(c *call) { c.version = &v } }
 
 // AnyVersion lets an Update or Delete of a versioned model go without

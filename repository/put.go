@@ -15,8 +15,9 @@ import (
 // version is set to 1; unique attributes get their guards in the same
 // transaction.
 //
-// It returns an [*IDError], [*ItemTooLargeError] or [*GrowthError] before
-// any request, [ErrAlreadyExists] (as a [*ConditionError] carrying the
+// It returns an [*IDError], [*ItemTooLargeError] (over 400 KB),
+// [*ValueError] (a value DynamoDB would refuse or alter, or a key over its
+// 2048/1024-byte limits) or [*GrowthError] before any request, [ErrAlreadyExists] (as a [*ConditionError] carrying the
 // existing item) when the key is taken, and [ErrDuplicate] (as a
 // [*UniqueError]) when a unique value is taken.
 func (r *Repository[T]) Create(ctx context.Context, item *T, opts ...CallOption) error {
@@ -64,12 +65,13 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 // Put stores item, replacing any item with the same key. Precompute hooks
 // and derived attributes are applied first; [If] makes it conditional.
 // On a versioned model ([WithVersion]) the item's version field must hold
-// the version that was read: the write is conditional on it, stores the
+// the version that was read (0 for an item stored without a version): the write is conditional on it, stores the
 // next version and, on success, sets it on item. Changed unique values move
 // their guards in the same transaction.
 //
-// It returns an [*IDError], [*ItemTooLargeError], [*GrowthError] or
-// [ErrVersionRequired] before any request; [ErrVersionConflict] in a
+// It returns an [*IDError], [*ItemTooLargeError], [*ValueError],
+// [*GrowthError] or [ErrVersionRequired] (a negative version) before any
+// request; [ErrVersionConflict] in a
 // [*ConditionError] carrying the current item when the version is stale;
 // [ErrNotFound] for a versioned item that does not exist; [ErrDuplicate] in
 // a [*UniqueError]; and a [*ConditionError] when an [If] condition fails.
@@ -92,7 +94,7 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 	c := newCall(opts)
 	var v int64
 	if r.Versioned() {
-		if v = r.Version(item); v < 1 {
+		if v = r.Version(item); v < 0 {
 			return nil, versionRequired(r.model, "Put", "set the version the item was read with, or Create a new item")
 		}
 	}

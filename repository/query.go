@@ -121,6 +121,9 @@ func (r *Repository[T]) pages(c call, err error, fetch func(start map[string]typ
 func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, opts ...CallOption) ([]T, Cursor, error) {
 	c := newCall(opts)
 	size := c.limit
+	if err := checkLimit(c, true); err != nil {
+		return nil, "", err
+	}
 	if size <= 0 {
 		size = DefaultPageSize
 	}
@@ -184,6 +187,9 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 
 // queryInput builds the QueryInput of q.
 func (r *Repository[T]) queryInput(q index.Query, c call) (*dynamodb.QueryInput, error) {
+	if err := checkLimit(c, false); err != nil {
+		return nil, err
+	}
 	declared := false
 	for _, p := range r.table.Patterns {
 		if p.Name == q.Pattern.Name {

@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,7 +17,6 @@ import (
 
 	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/internal/cursor"
-	"github.com/tablestakes/tablestakes/internal/itemsize"
 )
 
 // Repository reads and writes items of type T in one table, through its key
@@ -60,6 +60,12 @@ type Repository[T any] struct {
 	parent   string
 	scoped   bool
 	scopeErr error
+	// fields are the model's attributes, resolved as the encoder does;
+	// declared are the attributes an Update may change; keyLimits the byte
+	// limits of index key attributes.
+	fields    map[string]modelField
+	declared  map[string]bool
+	keyLimits map[string]int
 }
 
 // In returns the repository bound to the parent whose id is parent, for a
@@ -103,6 +109,7 @@ type derivation[T any] struct {
 // inputs, on every write path (principle 4): Create and Put store fn(item),
 // and an Update that sets any input must set all of them, so fn sees them
 // all and attr is updated in the same request. fn returning nil removes attr.
+// Each input must be a field of the model; New refuses another name.
 //
 //	repository.Derive("nameLower", func(c *Company) any { return strings.ToLower(c.Name) }, "name")
 func Derive[T any](attr string, fn func(*T) any, inputs ...string) Option {
@@ -156,6 +163,7 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 	if r.pk == "" {
 		r.pk = index.Template("{" + r.s.idAttr + "}")
 	}
+	r.fields = modelFields(rt)
 	path, ft, ok := fieldPath(rt, r.s.idAttr)
 	if !ok {
 		return nil, &ModelError{Model: model, Reason: fmt.Sprintf("no field encodes as the id attribute %q", r.s.idAttr)}
@@ -209,6 +217,9 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		}
 		r.derived = append(r.derived, dv)
 	}
+	if err := r.initDeclarations(); err != nil {
+		return nil, err
+	}
 	for _, h := range r.s.precompute {
 		fn, ok := h.(func(*T) error)
 		if !ok {
@@ -236,7 +247,7 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		return nil, &ModelError{Model: model, Reason: "WithCursorSecret: " + err.Error()}
 	}
 	r.cursors = codec
-	r.enc = attributevalue.NewEncoder()
+	r.enc = newEncoder()
 	r.dec = attributevalue.NewDecoder()
 	if r.notExists, err = expression.NewBuilder().WithCondition(
 		expression.AttributeNotExists(expression.NameNoDotSplit(table.PartitionKey.Name))).Build(); err != nil {
@@ -292,6 +303,9 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 	}
 	av, err := r.enc.Encode(item)
 	if err != nil {
+		if err := r.nameTimeFault(err, item); errors.Is(err, ErrInvalidValue) {
+			return nil, nil, err
+		}
 		return nil, nil, fmt.Errorf("repository: encode %s: %w", r.model, err)
 	}
 	m, ok := av.(*types.AttributeValueMemberM)
@@ -375,19 +389,6 @@ func (r *Repository[T]) setDerived(out map[string]types.AttributeValue, d deriva
 		return nil
 	}
 	out[d.attr] = av
-	return nil
-}
-
-// checkItem enforces the declared bounds and the 400 KB limit.
-func (r *Repository[T]) checkItem(item map[string]types.AttributeValue) error {
-	for attr, bound := range r.s.bounds {
-		if n := collectionLen(item[attr]); n > bound {
-			return &GrowthError{Attribute: attr, Len: n, Bound: bound}
-		}
-	}
-	if size := itemsize.Of(item); size > itemsize.MaxItemSize {
-		return &ItemTooLargeError{Table: r.table.Name, Size: size, Limit: itemsize.MaxItemSize}
-	}
 	return nil
 }
 

@@ -25,7 +25,9 @@ func (r *Repository[T]) Scan(ctx context.Context, opts ...CallOption) iter.Seq2[
 	var in *dynamodb.ScanInput
 	err := ErrScanDisabled
 	if r.s.scan {
-		in, err = r.scanInput(c)
+		if in, err = r.scanInput(c); err == nil {
+			err = checkLimit(c, false)
+		}
 	}
 	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
 		req := *in // each range of the iterator reads on its own

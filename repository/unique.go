@@ -175,6 +175,9 @@ func (r *Repository[T]) moveGuards(w *Write, id string, attrs []string, old, nex
 			w.companions = append(w.companions, r.guardDelete(id, u, o))
 		}
 		if n != "" {
+			if err := r.checkGuardKey(u, n); err != nil {
+				return err
+			}
 			w.companions = append(w.companions, r.guardPut(id, u, n))
 		}
 	}

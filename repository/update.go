@@ -114,7 +114,11 @@ func (ch change) top() string {
 // It returns [ErrNotFound] (as a [*ConditionError]) when the item does not
 // exist, [ErrVersionConflict] in a [*ConditionError] carrying the current
 // item when the version is stale, a [*ConditionError] with the current item
-// when an [If] condition fails, a [*GrowthError] when a bounded collection
+// when an [If] condition fails, an [*ItemTooLargeError] when the key and
+// SET values exceed 400 KB (before any request) or DynamoDB refuses the
+// grown item, a [*ValueError] for a value DynamoDB would refuse or alter,
+// an [*UpdateError] for an attribute the model does not declare
+// ([WithAttributes]), a [*GrowthError] when a bounded collection
 // would exceed its bound, and an [*IDError], [*UpdateError] or
 // [ErrVersionRequired] before any request.
 func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, opts ...CallOption) (T, error) {
@@ -126,7 +130,7 @@ func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, 
 	c := newCall(opts)
 	attrs, err := r.send(ctx, w, c)
 	if err != nil {
-		return zero, err
+		return zero, r.sizeRefusal(err)
 	}
 	if attrs == nil {
 		// Sent as a transaction, which returns no values: read the item
@@ -145,6 +149,9 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 	}
 	if len(changes.ops) == 0 {
 		return nil, &UpdateError{Reason: "no changes"}
+	}
+	if changes, err = r.prepareChanges(key, changes); err != nil {
+		return nil, err
 	}
 	protected := map[string]string{r.s.idAttr: "is the id"}
 	if r.s.parentAttr != "" {
@@ -218,7 +225,7 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 				return nil, &UpdateError{Attribute: ch.name, Reason: "append of no values"}
 			}
 			u = u.Set(name, expression.ListAppend(
-				expression.IfNotExists(name, expression.Value([]any{})), expression.Value(ch.values)))
+				expression.IfNotExists(name, expression.Value([]any{})), expression.Value(ch.value)))
 			w.retryUnsafe = true
 			if err := r.boundGrowth(w, ch.name, len(ch.values)); err != nil {
 				return nil, err

@@ -52,6 +52,9 @@ func (r *Repository[T]) setVersion(item *T, v int64) {
 }
 
 func versionIs(av types.AttributeValue, v int64) bool {
+	if av == nil && v == 0 {
+		return true // stored without a version
+	}
 	n, ok := av.(*types.AttributeValueMemberN)
 	if !ok {
 		return false
@@ -64,8 +67,16 @@ func versionValue(v int64) types.AttributeValue {
 	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
 }
 
-// expectVersion conditions w on the item's version being v.
+// expectVersion conditions w on the item's version being v. Version 0
+// means "stored without a version" (written before the model was
+// versioned): the item exists and has no version attribute, or 0.
 func (r *Repository[T]) expectVersion(w *Write, v int64) {
 	w.expect, w.versionAttr = &v, r.s.versionAttr
-	w.And(expression.NameNoDotSplit(r.s.versionAttr).Equal(expression.Value(versionValue(v))))
+	name := expression.NameNoDotSplit(r.s.versionAttr)
+	if v == 0 {
+		w.And(expression.AttributeExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)).And(
+			expression.Or(expression.AttributeNotExists(name), name.Equal(expression.Value(versionValue(0))))))
+		return
+	}
+	w.And(name.Equal(expression.Value(versionValue(v))))
 }
