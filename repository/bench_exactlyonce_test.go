@@ -37,7 +37,9 @@ func BenchmarkExactlyOnce(b *testing.B) {
 		"exactly-once": nil,
 	} {
 		r, err := repository.New[benchAccount](client, table,
-			append(opts, repository.WithKeys("ACCOUNT#{id}", "PROFILE"), repository.WithVersion("version"))...)
+			append(opts, repository.WithKeys("ACCOUNT#{id}", "PROFILE"), repository.WithVersion("version"),
+				// The stub answers GetItem with a benchCompany item.
+				repository.WithEntityType("benchCompany"))...)
 		if err != nil {
 			b.Fatal(err)
 		}
