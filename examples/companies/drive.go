@@ -41,12 +41,12 @@ func drive(ctx context.Context, out io.Writer, d *deployment) error {
 	}
 	created := time.Now()
 	say("created Acme %s, Bolt and Cobalt (UUID v7 ids)", acme.ID)
-	var problem map[string]string
+	var dup map[string]any
 	if err := c.expect("POST", d.profileURL+"/companies", `{"name":"Acme Copy","industry":"fintech","registrationNo":"NO-918273645"}`,
-		"", http.StatusConflict, &problem); err != nil {
+		"", http.StatusConflict, &dup); err != nil {
 		return err
 	}
-	say("a second company with Acme's registration number: 409 %q", problem["error"])
+	say("a second company with Acme's registration number: 409 %s %q", dup["code"], dup["detail"])
 	if err := c.expect("GET", d.profileURL+"/companies/42", "", "", http.StatusBadRequest, nil); err != nil {
 		return err
 	}
@@ -96,12 +96,15 @@ func drive(ctx context.Context, out io.Writer, d *deployment) error {
 	if err := c.expect("PATCH", d.profileURL+"/companies/"+acme.ID, `{"name":"Acme Holdings"}`, `"1"`, http.StatusOK, &renamed); err != nil {
 		return err
 	}
-	var current profile.Company
-	if err := c.expect("PATCH", d.profileURL+"/companies/"+acme.ID, `{"name":"Acme Stale"}`, `"1"`, http.StatusPreconditionFailed, &current); err != nil {
+	var stale struct {
+		Code    string          `json:"code"`
+		Current profile.Company `json:"current"`
+	}
+	if err := c.expect("PATCH", d.profileURL+"/companies/"+acme.ID, `{"name":"Acme Stale"}`, `"1"`, http.StatusPreconditionFailed, &stale); err != nil {
 		return err
 	}
-	if current.Name != "Acme Holdings" || current.Version != 2 {
-		return fmt.Errorf("412 body = %+v; want the current company, Acme Holdings at version 2", current)
+	if current := stale.Current; stale.Code != "version_conflict" || current.Name != "Acme Holdings" || current.Version != 2 {
+		return fmt.Errorf("412 body = %+v; want a version conflict with the current company, Acme Holdings at version 2", stale)
 	}
 	say("renamed Acme to %q (version %d); a stale rename: 412 with the current company", renamed.Name, renamed.Version)
 	if err := c.expect("PATCH", d.profileURL+"/companies/"+bolt.ID, `{"employees":13}`, `"1"`, http.StatusOK, nil); err != nil {

@@ -8,7 +8,6 @@ package profile
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/problem"
 	"github.com/tablestakes/tablestakes/repository"
 	tssync "github.com/tablestakes/tablestakes/sync"
 )
@@ -249,31 +249,22 @@ func ifMatch(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	return v, true
 }
 
-// fail maps the library's errors to HTTP statuses.
+// fail answers with the problem the library's error stands for
+// (problem.From); a version conflict also carries the current company and
+// its ETag, so that the client can merge and retry.
 func (h *api) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p := problem.From(err)
 	var ce *repository.ConditionError
-	var ue *repository.UniqueError
-	switch {
-	case errors.Is(err, repository.ErrInvalidID), errors.Is(err, repository.ErrInvalidUpdate),
-		errors.Is(err, repository.ErrItemTooLarge):
-		writeError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, repository.ErrInvalidCursor):
-		writeError(w, http.StatusBadRequest, "invalid cursor")
-	case errors.Is(err, repository.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such company")
-	case errors.As(err, &ue):
-		writeError(w, http.StatusConflict, fmt.Sprintf("%s %s is taken", ue.Attribute, ue.Value))
-	case errors.Is(err, repository.ErrVersionConflict) && errors.As(err, &ce):
-		cur, derr := h.s.companies.Decode(ce.Item)
-		if derr != nil {
-			writeError(w, http.StatusPreconditionFailed, "the company has changed")
-			return
+	if errors.Is(err, repository.ErrVersionConflict) && errors.As(err, &ce) {
+		if cur, derr := h.s.companies.Decode(ce.Item); derr == nil {
+			w.Header().Set("ETag", strconv.Quote(strconv.FormatInt(cur.Version, 10)))
+			p = p.With("current", cur)
 		}
-		writeCompany(w, http.StatusPreconditionFailed, cur)
-	default:
-		h.log.ErrorContext(r.Context(), "profile: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
 	}
+	if p.Status >= http.StatusInternalServerError {
+		h.log.ErrorContext(r.Context(), "profile: request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	}
+	_ = problem.Write(w, p)
 }
 
 func writeCompany(w http.ResponseWriter, status int, c Company) {
@@ -281,8 +272,14 @@ func writeCompany(w http.ResponseWriter, status int, c Company) {
 	writeJSON(w, status, c)
 }
 
+// writeError answers with a problem of the service's own: a request it
+// cannot take.
 func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	code := "bad_request"
+	if status == http.StatusPreconditionRequired {
+		code = "version_required"
+	}
+	_ = problem.Write(w, problem.New(status, code, msg))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
