@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,12 +30,11 @@ const (
 	// EnvRequire, when true, turns a missing server into a test failure.
 	// CI=true does the same.
 	EnvRequire = "TABLESTAKES_REQUIRE_SERVERS"
-	// EnvNoContainers, when true, stops the helper from trying Docker.
-	EnvNoContainers = "TABLESTAKES_NO_CONTAINERS"
 )
 
 const startHint = "start the local servers with `scripts/local-aws.sh start` from the tablestakes repository " +
-	"and export what it prints (eval \"$(scripts/local-aws.sh env)\"), or run a Docker engine for testcontainers"
+	"and export what it prints (eval \"$(scripts/local-aws.sh env)\"), or start containers from TestMain " +
+	"with github.com/tablestakes/tablestakes/ddbtest/containers where a Docker engine answers"
 
 // DynamoDB returns a client for DynamoDB Local, or skips or fails t as the
 // package documentation describes.
@@ -163,11 +161,7 @@ func endpoint(t testing.TB, s service) string {
 	if ep := os.Getenv(s.env()); ep != "" {
 		return ep
 	}
-	ep, err := containers.endpoint(s)
-	if err == nil {
-		return ep
-	}
-	msg := fmt.Sprintf("ddbtest: no %s server: %s is not set and %v; %s", s, s.env(), err, startHint)
+	msg := fmt.Sprintf("ddbtest: no %s server: %s is not set; %s", s, s.env(), startHint)
 	if required() {
 		t.Fatal(msg)
 	}
@@ -182,39 +176,4 @@ func required() bool {
 		}
 	}
 	return false
-}
-
-// containers holds the containers a test binary starts; testcontainers'
-// reaper removes them when the binary exits. It is the package's only
-// state: a test binary shares one server per service, like the scripted ones.
-var containers containerSet
-
-type containerSet struct {
-	mu      sync.Mutex
-	tried   [2]bool   // dynamodb, messaging
-	results [2]string // endpoint
-	errs    [2]error
-}
-
-func (c *containerSet) endpoint(s service) (string, error) {
-	if v, err := strconv.ParseBool(os.Getenv(EnvNoContainers)); err == nil && v {
-		return "", errors.New(EnvNoContainers + " is set")
-	}
-	slot := 0
-	if s != dynamoService {
-		slot = 1
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.tried[slot] {
-		c.tried[slot] = true
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		if slot == 0 {
-			c.results[slot], c.errs[slot] = startDynamoDB(ctx)
-		} else {
-			c.results[slot], c.errs[slot] = startLocalStack(ctx)
-		}
-	}
-	return c.results[slot], c.errs[slot]
 }

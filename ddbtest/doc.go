@@ -7,13 +7,18 @@
 //  1. an endpoint from the environment: DYNAMODB_ENDPOINT (DynamoDB and
 //     DynamoDB Streams), SNS_ENDPOINT, SQS_ENDPOINT, S3_ENDPOINT, as printed
 //     by `scripts/local-aws.sh start` in the tablestakes repository;
-//  2. where a Docker engine answers, a container started once per test
-//     binary with testcontainers-go: amazon/dynamodb-local:3.3.1 for
-//     DynamoDB, localstack/localstack for SNS, SQS and S3 (set
-//     TABLESTAKES_NO_CONTAINERS=1 to never try);
-//  3. otherwise the test is skipped with a message saying how to start the
+//  2. otherwise the test is skipped with a message saying how to start the
 //     servers — unless CI or TABLESTAKES_REQUIRE_SERVERS is set to a true
 //     value, in which case the test fails: a CI run never skips silently.
+//
+// Containers are a module of their own, so that the library's users who
+// never start one do not have testcontainers and Docker's client in their
+// module graph: github.com/tablestakes/tablestakes/ddbtest/containers
+// starts amazon/dynamodb-local and LocalStack from TestMain where a Docker
+// engine answers, and sets the endpoint variables above for the test
+// binary:
+//
+//	func TestMain(m *testing.M) { os.Exit(containers.Run(m)) }
 //
 // Clients use static dummy credentials and region us-east-1; they never read
 // real AWS credentials. [Table] creates a uniquely named table from an

@@ -3,8 +3,8 @@
 #
 # Starts DynamoDB Local and fauxqs (installing them on first use, see
 # scripts/local-aws.sh), then checks formatting and runs go vet and
-# go test -race over the whole module. A missing server fails the run; no
-# integration test is skipped. Extra arguments go to `go test`.
+# go test -race over the whole module and the nested ddbtest/containers
+# module. A missing server fails the run; no integration test is skipped. Extra arguments go to `go test`.
 #
 # Servers this script starts are left running for the next run, except
 # under CI=true, where they are stopped on exit.
@@ -30,3 +30,6 @@ if [ -n "$unformatted" ]; then
 fi
 go vet ./...
 go test -race -count=1 -timeout 15m "$@" ./...
+# The container starter is a module of its own (it keeps testcontainers out
+# of the library's module graph): vet and test it too.
+(cd ddbtest/containers && go vet ./... && go test -race -count=1 -timeout 15m "$@" ./...)
