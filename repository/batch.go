@@ -121,54 +121,73 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 	return out, be
 }
 
-// BatchPut stores items without conditions, in requests of at most 25,
-// replacing items with the same keys. Precompute hooks, derived attributes,
-// bounds and the size limit apply to every item, and all items are checked
-// before the first request. Unprocessed items are retried with backoff.
+// BatchPut stores items without conditions, in BatchWriteItem requests of
+// at most 25 items, up to [WithBatchConcurrency] of them in flight at once,
+// replacing items with the same keys. Precompute hooks, derived
+// attributes, bounds and the size limit apply to every item, and the whole
+// batch is encoded and checked before the first request: a refused item
+// writes nothing. Unprocessed items are retried with backoff
+// ([WithBatchRetry]). Writes of one batch land in no particular order, so
+// an id may appear once.
 //
 // A versioned model or one with unique attributes cannot be batch-written:
 // BatchPut and BatchDelete return [ErrVersionRequired] or an
 // [ErrInvalidModel] error for them, since batch writes take no conditions.
 //
-// It returns an error before any request when an item is refused (such as
-// a [*ValueError] or [*ItemTooLargeError]: the whole batch is encoded and
-// checked before the first request), and a
-// [*BatchError] holding the writes still unprocessed after every retry.
+// It returns an error before any request when an item is refused (an
+// [*IDError] for an id given twice, a [*ValueError] or
+// [*ItemTooLargeError], ...), and a [*BatchError] holding every write still
+// unprocessed after every retry — and, after a request failed outright,
+// every write not sent — with the first such failure as its Err.
+// Batch writes are safe to resend: a put or delete lands the same however
+// often it is sent.
 func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOption) error {
 	if err := r.batchWritable("BatchPut"); err != nil {
 		return err
 	}
 	writes := make([]types.WriteRequest, 0, len(items))
-	seen := map[string]bool{}
+	seen := make(map[string]bool, len(items))
+	var buf []byte
 	for _, item := range items {
-		if item == nil {
-			return &ModelError{Model: r.model, Reason: "nil item in batch"}
-		}
-		if r.idOf(item) == "" && !r.s.natural {
-			id, err := r.newID()
-			if err != nil {
-				return err
-			}
-			r.setID(item, id)
-		}
-		m, key, err := r.encode(ctx, item)
+		w, err := r.putRequest(ctx, item)
 		if err != nil {
 			return err
 		}
 		// One id under two parents is two items.
-		k := itemID(r.table.Name, key)
-		if seen[k] {
+		buf = r.keyText(buf[:0], w.PutRequest.Item)
+		if seen[string(buf)] {
 			return &IDError{ID: r.idOf(item), Reason: "appears twice in one batch"}
 		}
-		seen[k] = true
-		writes = append(writes, types.WriteRequest{PutRequest: &types.PutRequest{Item: m}})
+		seen[string(buf)] = true
+		writes = append(writes, w)
 	}
-	return r.batchWrite(ctx, writes, newCall(opts))
+	return r.writeChunks(ctx, newCall(opts), sliceChunks(writes), true)
+}
+
+// putRequest prepares item for a batch: its id, hooks, encoding and checks.
+func (r *Repository[T]) putRequest(ctx context.Context, item *T) (types.WriteRequest, error) {
+	if item == nil {
+		return types.WriteRequest{}, &ModelError{Model: r.model, Reason: "nil item in batch"}
+	}
+	if r.idOf(item) == "" && !r.s.natural {
+		id, err := r.newID()
+		if err != nil {
+			return types.WriteRequest{}, err
+		}
+		r.setID(item, id)
+	}
+	m, _, err := r.encode(ctx, item)
+	if err != nil {
+		return types.WriteRequest{}, err
+	}
+	return types.WriteRequest{PutRequest: &types.PutRequest{Item: m}}, nil
 }
 
 // BatchDelete deletes the items whose ids are given, in requests of at most
-// 25; absent items are ignored. It returns a [*BatchError] holding the
-// deletes still unprocessed after every retry.
+// 25, up to [WithBatchConcurrency] in flight at once; absent items are
+// ignored. It returns an [*IDError] before any request for an invalid id,
+// and a [*BatchError] holding the deletes still unprocessed after every
+// retry (and, after a request failed outright, those not sent).
 func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...CallOption) error {
 	if err := r.batchWritable("BatchDelete"); err != nil {
 		return err
@@ -181,7 +200,7 @@ func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...C
 	for i, key := range b.keys {
 		writes[i] = types.WriteRequest{DeleteRequest: &types.DeleteRequest{Key: key}}
 	}
-	return r.batchWrite(ctx, writes, newCall(opts))
+	return r.writeChunks(ctx, newCall(opts), sliceChunks(writes), true)
 }
 
 // batchKeys are the keys of a batch, each once, in the order of their
@@ -239,24 +258,6 @@ func (r *Repository[T]) batchWritable(op string) error {
 	}
 	if len(r.s.uniques) > 0 {
 		return &ModelError{Model: r.model, Reason: op + ": batch writes cannot maintain unique attribute guards; write items one by one or in a transaction"}
-	}
-	return nil
-}
-
-func (r *Repository[T]) batchWrite(ctx context.Context, writes []types.WriteRequest, c call) error {
-	leftover, err := drain(ctx, r, writes, batchWriteMax, func(pending []types.WriteRequest) ([]types.WriteRequest, error) {
-		res, err := r.client.BatchWriteItem(ctx, &dynamodb.BatchWriteItemInput{
-			RequestItems:           map[string][]types.WriteRequest{r.table.Name: pending},
-			ReturnConsumedCapacity: r.wantCapacity(c),
-		}, c.sdk...)
-		if err != nil {
-			return pending, fmt.Errorf("repository: BatchWriteItem %q: %w", r.table.Name, err)
-		}
-		r.report(ctx, c, "BatchWriteItem", ptrs(res.ConsumedCapacity)...)
-		return res.UnprocessedItems[r.table.Name], nil
-	})
-	if len(leftover) > 0 || err != nil {
-		return &BatchError{Table: r.table.Name, UnprocessedWrites: leftover, Err: err}
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ type settings struct {
 	capacity    func(context.Context, Capacity)
 	logger      *slog.Logger
 	batchTries  int
+	batchConc   int
 	batchBase   time.Duration
 	batchCap    time.Duration
 	versionAttr string
@@ -213,6 +214,13 @@ func WithCapacityHook(fn func(context.Context, Capacity)) Option {
 
 // WithLogger sets the logger for batch retries. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(s *settings) { s.logger = l } }
+
+// WithBatchConcurrency sets how many BatchWriteItem requests of one
+// BatchPut, BatchPutSeq or BatchDelete are in flight at once. Default 8;
+// 1 sends them one after another. Each request holds at most 25 items, so
+// up to 25×n items are in flight; throttling is absorbed by the retries of
+// [WithBatchRetry].
+func WithBatchConcurrency(n int) Option { return func(s *settings) { s.batchConc = n } }
 
 // WithBatchRetry sets how batch calls retry unprocessed items: at most
 // attempts requests per chunk, with exponential backoff from base, capped at

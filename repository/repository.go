@@ -150,7 +150,7 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		return nil, err
 	}
 	r := &Repository[T]{client: client, table: table, model: model}
-	r.s = settings{idAttr: "id", batchTries: 8, batchBase: 50 * time.Millisecond, batchCap: 5 * time.Second}
+	r.s = settings{idAttr: "id", batchTries: 8, batchConc: 8, batchBase: 50 * time.Millisecond, batchCap: 5 * time.Second}
 	for _, o := range opts {
 		if o != nil {
 			o(&r.s)
@@ -229,6 +229,9 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 			return nil, &ModelError{Model: model, Reason: "WithPrecompute(nil)"}
 		}
 		r.hooks = append(r.hooks, fn)
+	}
+	if r.s.batchConc < 1 {
+		return nil, &ModelError{Model: model, Reason: fmt.Sprintf("WithBatchConcurrency(%d): at least 1", r.s.batchConc)}
 	}
 	for attr, n := range r.s.bounds {
 		if n < 0 {
