@@ -279,6 +279,9 @@ func (r *Repository[T]) boundGrowth(w *Write, attr string, added int) error {
 	name := expression.NameNoDotSplit(attr)
 	w.And(expression.Or(expression.AttributeNotExists(name),
 		expression.LessThanEqual(expression.Size(name), expression.Value(bound-added))))
+	// The write grows the collection: resent after a lost response, the
+	// condition could fail on the write's own result.
+	w.retryUnsafe = true
 	if w.bounds == nil {
 		w.bounds = map[string]appendBound{}
 	}
