@@ -2,9 +2,13 @@ package repository_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tablestakes/tablestakes/ddbtest"
@@ -51,3 +55,98 @@ func TestBreakBoundedSetAddLostResponse(t *testing.T) {
 	require.NoError(t, err)
 	require.ElementsMatch(t, []string{"a", "b", "c"}, got.Tags)
 }
+
+// TestBreakPutNewItemWithEmptyUniqueLostResponse: Put of an item that does
+// not exist yet, on a model with a unique attribute left empty, is
+// conditional on the item being absent; resent after a lost response it
+// must not fail on its own item.
+func TestBreakPutNewItemWithEmptyUniqueLostResponse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := ddbtest.NewFaults()
+	client := ddbtest.DynamoDBWithFaults(t, f)
+	table := ddbtest.Table(t, ddbtest.DynamoDB(t), b89Table)
+	repo, err := repository.New[b89User](client, table, repository.WithUnique("email"))
+	require.NoError(t, err)
+	f.Script("PutItem", ddbtest.LostResponse)
+	f.Script("TransactWriteItems", ddbtest.LostResponse)
+	u := b89User{ID: "0193a8c2-7a4e-7d3c-9f00-000000000001", Name: "no email"}
+	require.NoError(t, repo.Put(ctx, &u), "Put of a new item whose response was lost")
+}
+
+// TestBreakEmptyUniqueSetLostResponse: an unversioned write that stores an
+// empty unique value where there was none is conditional on there being
+// none; resent after a lost response it must not fail on its own result.
+func TestBreakEmptyUniqueSetLostResponse(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	type P struct {
+		ID    string `dynamodbav:"id"`
+		Email string `dynamodbav:"email"` // stored even when empty
+		Name  string `dynamodbav:"name"`
+	}
+	f := ddbtest.NewFaults()
+	client := ddbtest.DynamoDBWithFaults(t, f)
+	clean := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, clean, b89Table)
+	repo, err := repository.New[P](client, table, repository.WithUnique("email"))
+	require.NoError(t, err)
+	id := "0193a8c2-7a4e-7d3c-9f00-0000000000c1"
+	// An item stored without the attribute (before it was declared).
+	_, err = clean.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name),
+		Item: map[string]types.AttributeValue{"pk": s(id), "id": s(id), "name": s("old"), repository.EntityTypeAttribute: s("P")}})
+	require.NoError(t, err)
+	f.Script("UpdateItem", ddbtest.LostResponse)
+	f.Script("TransactWriteItems", ddbtest.LostResponse)
+	_, err = repo.Update(ctx, id, repository.Set("email", ""))
+	require.NoError(t, err, "Update(Set email \"\") whose response was lost")
+
+	id2 := "0193a8c2-7a4e-7d3c-9f00-0000000000c2"
+	_, err = clean.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name),
+		Item: map[string]types.AttributeValue{"pk": s(id2), "id": s(id2), "name": s("old"), repository.EntityTypeAttribute: s("P")}})
+	require.NoError(t, err)
+	f.Script("PutItem", ddbtest.LostResponse)
+	f.Script("TransactWriteItems", ddbtest.LostResponse)
+	require.NoError(t, repo.Put(ctx, &P{ID: id2, Name: "new"}), "Put storing email \"\" whose response was lost")
+}
+
+// TestBreakStalePutConditionError: a stale versioned Put, sent as a
+// transaction, reports a *ConditionError with the current item, as if sent
+// alone.
+func TestBreakStalePutConditionError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, b89Table)
+	type V struct {
+		ID      string `dynamodbav:"id"`
+		Name    string `dynamodbav:"name"`
+		Email   string `dynamodbav:"email,omitempty"`
+		Version int64  `dynamodbav:"version"`
+	}
+	for _, opts := range [][]repository.Option{
+		{repository.WithVersion("version")},
+		{repository.WithVersion("version"), repository.WithUnique("email")},
+	} {
+		repo, err := repository.New[V](client, table, opts...)
+		require.NoError(t, err)
+		v := V{Name: "a", Email: "e" + randSuffix()}
+		require.NoError(t, repo.Create(ctx, &v))
+		fresh := v
+		fresh.Name = "b"
+		require.NoError(t, repo.Put(ctx, &fresh))
+		v.Name = "stale"
+		err = repo.Put(ctx, &v)
+		require.ErrorIs(t, err, repository.ErrVersionConflict)
+		var ce *repository.ConditionError
+		require.True(t, errors.As(err, &ce), "errors.As(%v, *ConditionError)", err)
+		cur, err := repo.Decode(ce.Item)
+		require.NoError(t, err)
+		require.Equal(t, "b", cur.Name, "ce.Item is the current item")
+		require.Equal(t, int64(2), cur.Version)
+		var te *repository.TxError
+		require.False(t, errors.As(err, &te), "a single write reports as sent alone: %v", err)
+	}
+}
+
+func randSuffix() string { return "@" + uuid.NewString() }
