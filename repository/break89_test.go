@@ -149,4 +149,44 @@ func TestBreakStalePutConditionError(t *testing.T) {
 	}
 }
 
+// TestBreakUpdateOfAnotherTypesItem: with two types keyed "{id}" in one
+// table, an Update through one repository at the other's id neither changes
+// the other's item nor returns it decoded as its own type: the item of its
+// type is not there (ErrNotFound).
+func TestBreakUpdateOfAnotherTypesItem(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, b89Table)
+	type VUser struct {
+		ID      string `dynamodbav:"id"`
+		Email   string `dynamodbav:"email,omitempty"`
+		Count   int    `dynamodbav:"count"`
+		Version int64  `dynamodbav:"version"`
+	}
+	users, err := repository.New[b89User](client, table)
+	require.NoError(t, err)
+	versioned, err := repository.New[VUser](client, table, repository.WithVersion("version"), repository.WithEntityType("b89User"))
+	require.NoError(t, err)
+	orgs, err := repository.New[b89Org](client, table)
+	require.NoError(t, err)
+	o := b89Org{Name: "org"}
+	require.NoError(t, orgs.Create(ctx, &o))
+	_, err = users.Get(ctx, o.ID)
+	require.ErrorIs(t, err, repository.ErrNotFound, "Get: the item is an org")
+
+	got, err := users.Update(ctx, o.ID, repository.Set("name", "renamed by users"))
+	require.ErrorIs(t, err, repository.ErrNotFound, "Update of an org's id through users returned %+v", got)
+	var ce *repository.ConditionError
+	require.True(t, errors.As(err, &ce))
+	require.Nil(t, ce.Item, "the org is not handed over as the current item")
+	_, err = versioned.Update(ctx, o.ID, repository.Set("email", "x@x"), repository.IfVersion(1))
+	require.ErrorIs(t, err, repository.ErrNotFound, "versioned Update")
+	_, err = versioned.Update(ctx, o.ID, repository.Add("count", 1), repository.Token(uuid.NewString()))
+	require.ErrorIs(t, err, repository.ErrNotFound, "Update as a transaction")
+	org, err := orgs.Get(ctx, o.ID, repository.ConsistentRead())
+	require.NoError(t, err, "the org is still there")
+	require.Equal(t, b89Org{ID: o.ID, Name: "org"}, org, "the org was not changed by users")
+}
+
 func randSuffix() string { return "@" + uuid.NewString() }

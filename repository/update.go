@@ -255,6 +255,7 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 	}
 	w.update = &u
 	w.And(expression.AttributeExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+	r.sameEntity(w)
 	if c.cond != nil {
 		w.And(*c.cond)
 	}
