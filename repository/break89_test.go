@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
@@ -187,6 +188,49 @@ func TestBreakUpdateOfAnotherTypesItem(t *testing.T) {
 	org, err := orgs.Get(ctx, o.ID, repository.ConsistentRead())
 	require.NoError(t, err, "the org is still there")
 	require.Equal(t, b89Org{ID: o.ID, Name: "org"}, org, "the org was not changed by users")
+}
+
+// TestBreakBackfillSharedKeyLayout: two types keyed "{id}" in one table,
+// written before the entity type attribute; the README says to backfill
+// them. A backfill by one repository must not claim the other's items:
+// without a Filter telling them apart it is refused, and with one it
+// names only its own.
+func TestBreakBackfillSharedKeyLayout(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, b89Table)
+	users, err := repository.New[b89User](client, table, repository.WithScan())
+	require.NoError(t, err)
+	orgs, err := repository.New[b89Org](client, table, repository.WithScan())
+	require.NoError(t, err)
+	uid, oid := "0193a8c2-7a4e-7d3c-9f00-0000000000a1", "0193a8c2-7a4e-7d3c-9f00-0000000000b1"
+	for _, item := range []map[string]types.AttributeValue{
+		{"pk": s(uid), "id": s(uid), "name": s("user"), "email": s("u@x")},
+		{"pk": s(oid), "id": s(oid), "name": s("org")},
+	} {
+		_, err := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: item})
+		require.NoError(t, err)
+	}
+	_, _, err = users.BackfillEntityType(ctx, "")
+	require.ErrorIs(t, err, repository.ErrInvalidModel, "a backfill that cannot tell users from orgs")
+	var cur repository.Cursor
+	for {
+		_, next, err := users.BackfillEntityType(ctx, cur, repository.Filter(expression.AttributeExists(expression.Name("email"))))
+		require.NoError(t, err)
+		if next == "" {
+			break
+		}
+		cur = next
+	}
+	_, err = orgs.Get(ctx, oid, repository.ConsistentRead())
+	require.NoError(t, err, "the org is still an org after the users' backfill")
+	u, err := users.Get(ctx, uid, repository.ConsistentRead())
+	require.NoError(t, err)
+	require.Equal(t, "u@x", u.Email)
+	out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table.Name), Key: map[string]types.AttributeValue{"pk": s(uid)}, ConsistentRead: aws.Bool(true)})
+	require.NoError(t, err)
+	require.Equal(t, s("b89User"), out.Item[repository.EntityTypeAttribute], "the user was backfilled")
 }
 
 func randSuffix() string { return "@" + uuid.NewString() }
