@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/internal/cursor"
 )
 
@@ -29,14 +31,24 @@ func (r *Repository[T]) backfillBinding() string {
 // existing without the attribute, so concurrent writers are safe.
 //
 // Items without the attribute are read as T's already when their key has
-// T's shape; the backfill makes that independent of key shapes, as for a
-// table whose types share one key layout. It scans the table whether or
+// T's shape; the backfill makes that independent of key shapes. Where
+// several types share one key layout (two models keyed "{id}" in one
+// table), the key cannot say whose an item is, and neither can the
+// backfill: pass a [Filter] that holds only for T's items (an attribute
+// only T has, say), or it would name the other types' items T. A key
+// layout with no literal text, such as the default "{id}", is refused
+// without a Filter ([ErrInvalidModel]). It scans the table whether or
 // not the repository is built [WithScan]: run it as a maintenance task,
 // paying one read of the table. It returns an error matching
 // [ErrInvalidCursor] for a cursor of another table or entity type, and
 // the SDK's errors.
 func (r *Repository[T]) BackfillEntityType(ctx context.Context, after Cursor, opts ...CallOption) (int, Cursor, error) {
 	c := newCall(opts)
+	if c.filter == nil && literal(r.pk)+literal(r.sk) == "" {
+		return 0, "", &ModelError{Model: r.model, Reason: fmt.Sprintf(
+			"BackfillEntityType: key layout %q %q cannot tell %s items from another type's sharing it; pass a Filter that holds only for them",
+			string(r.pk), string(r.sk), r.entityType)}
+	}
 	limit := c.limit
 	if limit <= 0 {
 		limit = DefaultPageSize
@@ -110,4 +122,24 @@ func (r *Repository[T]) BackfillEntityType(ctx context.Context, after Cursor, op
 		return n, "", fmt.Errorf("repository: encode cursor: %w", err)
 	}
 	return n, Cursor(next), nil
+}
+
+// literal returns the text of t outside its {placeholders}.
+func literal(t index.Template) string {
+	var b strings.Builder
+	s := string(t)
+	for s != "" {
+		i := strings.IndexByte(s, '{')
+		if i < 0 {
+			b.WriteString(s)
+			break
+		}
+		b.WriteString(s[:i])
+		j := strings.IndexByte(s[i:], '}')
+		if j < 0 {
+			break
+		}
+		s = s[i+j+1:]
+	}
+	return b.String()
 }

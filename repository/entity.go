@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/tablestakes/tablestakes/index"
@@ -45,6 +46,17 @@ func (r *Repository[T]) initEntityType(rt reflect.Type) error {
 			string(r.pk), strings.Join(keyspace.Prefixes(), " or "))}
 	}
 	return nil
+}
+
+// sameEntity conditions w on the item it writes being of T's entity type,
+// or written before the entity type attribute existed: an update through
+// one repository never changes another type's item at the same key (two
+// types keyed "{id}" in one table), nor returns it decoded as T. The
+// condition holds on the item as w writes it, so it costs a resend nothing.
+func (r *Repository[T]) sameEntity(w *Write) {
+	name := expression.NameNoDotSplit(EntityTypeAttribute)
+	w.And(expression.Or(expression.AttributeNotExists(name), name.Equal(expression.Value(r.entityTypeValue))))
+	w.foreign = func(item map[string]types.AttributeValue) bool { return !r.owns(item) }
 }
 
 // owns reports whether item is one of T's: it names T's entity type, or,

@@ -127,8 +127,10 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 				Err: fmt.Errorf("no item with id %q", r.idOf(item))}
 		case cur == nil:
 			// Created since this read, it would have guards this write
-			// does not release.
+			// does not release. The write itself creates the item: resent
+			// after a lost response, it would fail on its own item.
 			w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+			w.retryUnsafe = true
 		}
 		if err := r.moveGuards(w, r.idOf(item), r.s.uniques, cur, m); err != nil {
 			return nil, err

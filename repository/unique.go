@@ -154,9 +154,15 @@ func (r *Repository[T]) moveGuards(w *Write, id string, attrs []string, old, nex
 		}
 		if old != nil {
 			name := expression.NameNoDotSplit(u)
+			// holds says whether the condition holds on the item as w
+			// writes it: if not, a resend after a lost response would
+			// fail on w's own result, so w must go as an idempotent
+			// transaction.
+			var holds bool
 			switch {
 			case old[u] == nil:
 				w.And(expression.AttributeNotExists(name))
+				holds = next[u] == nil
 			case o == "":
 				// Stored, but empty ("" or NULL): no guard holds it.
 				same := name.Equal(expression.Value(old[u]))
@@ -164,8 +170,13 @@ func (r *Repository[T]) moveGuards(w *Write, id string, attrs []string, old, nex
 					same = name.AttributeType(expression.Null)
 				}
 				w.And(expression.Or(expression.AttributeNotExists(name), same))
+				holds = next[u] == nil || reflect.DeepEqual(next[u], old[u])
 			default:
 				w.And(name.Equal(expression.Value(old[u])))
+				holds = reflect.DeepEqual(next[u], old[u])
+			}
+			if !holds && w.op != opDelete {
+				w.retryUnsafe = true
 			}
 		}
 		if o == n {

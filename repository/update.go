@@ -255,6 +255,7 @@ func (r *Repository[T]) PlanUpdate(ctx context.Context, id string, changes Chang
 	}
 	w.update = &u
 	w.And(expression.AttributeExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
+	r.sameEntity(w)
 	if c.cond != nil {
 		w.And(*c.cond)
 	}
@@ -279,6 +280,9 @@ func (r *Repository[T]) boundGrowth(w *Write, attr string, added int) error {
 	name := expression.NameNoDotSplit(attr)
 	w.And(expression.Or(expression.AttributeNotExists(name),
 		expression.LessThanEqual(expression.Size(name), expression.Value(bound-added))))
+	// The write grows the collection: resent after a lost response, the
+	// condition could fail on the write's own result.
+	w.retryUnsafe = true
 	if w.bounds == nil {
 		w.bounds = map[string]appendBound{}
 	}

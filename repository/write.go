@@ -46,6 +46,10 @@ type Write struct {
 	expect      *int64 // the version a versioned write expects
 	versionAttr string
 	absentOK    bool // a failed condition on an absent item is success (idempotent delete)
+	// foreign, when set, reports a current item of another entity type:
+	// the write's entity condition ([Repository.sameEntity]) failed on it,
+	// and the failure reads as if no item of the write's type were there.
+	foreign func(map[string]types.AttributeValue) bool
 	// fail, when set, replaces the standard condition failure mapping.
 	fail func(current map[string]types.AttributeValue, cause error) error
 	// companions are written in the same transaction (unique guards).
@@ -170,6 +174,11 @@ func (w *Write) ConditionFailure(current map[string]types.AttributeValue, cause 
 		return w.fail(current, cause)
 	}
 	if len(current) == 0 {
+		current = nil
+	}
+	if current != nil && w.foreign != nil && w.foreign(current) {
+		// Another entity type's item has the key: there is no item of
+		// this one, and the other's is not handed over to be decoded.
 		current = nil
 	}
 	if current == nil && w.absentOK {
