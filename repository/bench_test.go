@@ -351,6 +351,10 @@ func sdkPut(ctx context.Context, client *dynamodb.Client, c *benchCompany) error
 	if err != nil {
 		return err
 	}
+	// Never over another entity type's item at the key.
+	in.ConditionExpression = aws.String("(attribute_not_exists (#0)) OR (#0 = :0)")
+	in.ExpressionAttributeNames = map[string]string{"#0": "_et"}
+	in.ExpressionAttributeValues = map[string]types.AttributeValue{":0": &types.AttributeValueMemberS{Value: "benchCompany"}}
 	_, err = client.PutItem(ctx, in)
 	return err
 }

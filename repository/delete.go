@@ -46,6 +46,7 @@ func (r *Repository[T]) PlanDelete(ctx context.Context, id string, opts ...CallO
 	// succeeds; but resent after the id was created again, it would delete
 	// the new item if the condition held for it.
 	w.retryUnsafe = w.cond != nil
+	r.sameEntity(w)
 	if len(r.s.uniques) > 0 {
 		cur, err := r.current(ctx, key, c)
 		if err != nil {

@@ -421,3 +421,44 @@ func TestQueryDecodeErrorNamesTheItem(t *testing.T) {
 	_, err = r.orders.In(acct).Get(ctx, order)
 	require.ErrorAs(t, err, &de, "Get")
 }
+
+// TestWritesNeverCrossEntityTypes: two types keyed "{id}" in one table; a
+// write through one repository never replaces, changes or deletes the
+// other's item at the same key, nor hands it over as its own type.
+func TestWritesNeverCrossEntityTypes(t *testing.T) {
+	t.Parallel()
+	type (
+		user struct {
+			ID   string `dynamodbav:"id"`
+			Name string `dynamodbav:"name"`
+		}
+		org struct {
+			ID   string `dynamodbav:"id"`
+			Name string `dynamodbav:"name"`
+		}
+	)
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, index.Table{Name: "shared", PartitionKey: index.S("id")})
+	users, err := repository.New[user](client, table, repository.WithEntityType("user"))
+	require.NoError(t, err)
+	orgs, err := repository.New[org](client, table, repository.WithEntityType("org"))
+	require.NoError(t, err)
+	o := org{Name: "Acme"}
+	require.NoError(t, orgs.Create(ctx, &o))
+
+	err = users.Put(ctx, &user{ID: o.ID, Name: "mallory"})
+	var ce *repository.ConditionError
+	require.ErrorIs(t, err, repository.ErrAlreadyExists, "Put over another type's item")
+	require.True(t, errors.As(err, &ce) && ce.Item == nil, "the other type's item is not handed over")
+	err = users.Create(ctx, &user{ID: o.ID, Name: "mallory"})
+	require.ErrorIs(t, err, repository.ErrAlreadyExists, "Create over another type's item")
+	require.True(t, errors.As(err, &ce) && ce.Item == nil, "the other type's item is not handed over")
+	_, err = users.Update(ctx, o.ID, repository.Set("name", "mallory"))
+	require.ErrorIs(t, err, repository.ErrNotFound, "Update of another type's item")
+	require.NoError(t, users.Delete(ctx, o.ID), "Delete finds no user: nothing to do")
+
+	got, err := orgs.Get(ctx, o.ID, repository.ConsistentRead())
+	require.NoError(t, err, "the org is still there")
+	require.Equal(t, "Acme", got.Name)
+}

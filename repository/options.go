@@ -185,7 +185,8 @@ func WithTransactRetry(attempts int) Option { return func(s *settings) { s.txTri
 // a versioned write that landed, and read-modify-write callers (conditional.Mutate)
 // apply their change again — and a resent counter counts twice. Choose it
 // only where responses are not lost in practice or such outcomes are
-// acceptable. Writes with unique attributes are transactions either way.
+// acceptable. Writes that move a unique attribute's guard are transactions
+// either way.
 func WithRetryUnsafeWrites() Option { return func(s *settings) { s.retryUnsafe = true } }
 
 // RetryUnsafe is [WithRetryUnsafeWrites] for one write: it goes as a plain

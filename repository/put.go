@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // Create stores a new item. When the id field is empty it generates a UUID
@@ -53,6 +54,8 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 	w := &Write{op: opPut, table: r.table.Name, key: key, item: m, onFail: ErrAlreadyExists, retryUnsafe: true}
 	w.And(expression.AttributeNotExists(expression.NameNoDotSplit(r.table.PartitionKey.Name)))
 	w.built = &r.notExists // the same for every Create, unless more is added
+	// Another type's item at the key is reported, not handed over as a T.
+	w.foreign = func(item map[string]types.AttributeValue) bool { return !r.owns(item) }
 	if c.cond != nil {
 		w.And(*c.cond)
 	}
@@ -73,7 +76,9 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 // [*GrowthError] or [ErrVersionRequired] (a negative version) before any
 // request; [ErrVersionConflict] in a
 // [*ConditionError] carrying the current item when the version is stale;
-// [ErrNotFound] for a versioned item that does not exist; [ErrDuplicate] in
+// [ErrNotFound] for a versioned item that does not exist;
+// [ErrAlreadyExists] when the key holds an item of another entity type
+// (which is left as it is); [ErrDuplicate] in
 // a [*UniqueError]; and a [*ConditionError] when an [If] condition fails.
 func (r *Repository[T]) Put(ctx context.Context, item *T, opts ...CallOption) error {
 	w, err := r.PlanPut(ctx, item, opts...)
@@ -112,6 +117,7 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 	if c.cond != nil {
 		w.And(*c.cond)
 	}
+	r.sameEntity(w)
 	if len(r.s.uniques) > 0 {
 		cur, err := r.current(ctx, w.key, c)
 		if err != nil {

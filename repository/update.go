@@ -111,8 +111,14 @@ func (ch change) top() string {
 // [AnyVersion] is given or the changes are only [Add]s, and it increments
 // the version.
 //
+// Sent as a transaction (see [WithRetryUnsafeWrites]), which returns no
+// values, the item returned is read right after the write, strongly
+// consistent: it holds this update and any write that landed after it (its
+// version says which), and an item deleted in between is [ErrNotFound]
+// although the update was applied.
+//
 // It returns [ErrNotFound] (as a [*ConditionError]) when the item does not
-// exist, [ErrVersionConflict] in a [*ConditionError] carrying the current
+// exist or is of another entity type, [ErrVersionConflict] in a [*ConditionError] carrying the current
 // item when the version is stale, a [*ConditionError] with the current item
 // when an [If] condition fails, an [*ItemTooLargeError] when the key and
 // SET values exceed 400 KB (before any request) or DynamoDB refuses the

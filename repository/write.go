@@ -179,6 +179,11 @@ func (w *Write) ConditionFailure(current map[string]types.AttributeValue, cause 
 	if current != nil && w.foreign != nil && w.foreign(current) {
 		// Another entity type's item has the key: there is no item of
 		// this one, and the other's is not handed over to be decoded.
+		if w.op == opPut && w.notFound == nil {
+			// A put would replace it: the key is taken.
+			return &ConditionError{Table: w.table, Key: w.key, Sentinel: ErrAlreadyExists,
+				Err: fmt.Errorf("the item there is of another entity type: %w", cause)}
+		}
 		current = nil
 	}
 	if current == nil && w.absentOK {
