@@ -5,6 +5,10 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
 	"github.com/tablestakes/tablestakes/ddbtest"
 	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/repository"
@@ -80,5 +84,38 @@ func TestIndexKeyValuesRefused(t *testing.T) {
 	key, _ := repo.Key(ok.ID)
 	if v, stored := raw(t, client, table.Name, key)["rank"]; stored {
 		t.Errorf("after Update(Set(rank, \"\")) rank is stored as %#v; want it left out", v)
+	}
+}
+
+type numberText struct {
+	ID  string     `dynamodbav:"id"`
+	Big *bigNumber `dynamodbav:"big,omitempty"`
+}
+
+// TestNumberSpellingsAsDynamoDB: the repository accepts every spelling of
+// a number that DynamoDB accepts, and refuses the ones DynamoDB refuses.
+func TestNumberSpellingsAsDynamoDB(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, index.Table{Name: "numbers", PartitionKey: index.S("pk")})
+	repo, err := repository.New[numberText](client, table, repository.WithKeys("N#{id}", ""))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	for _, n := range []string{
+		"1e0000001", "1E+0000000000000000000002", "5E-0000130", "0e999999", "+5", "5.", ".5", "007", "-0",
+		"1e9999999", "1e-131", " 5", "1_0", "0x10", "1e", "e5",
+	} {
+		_, dbErr := client.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table.Name), Item: map[string]types.AttributeValue{
+			"pk": &types.AttributeValueMemberS{Value: "raw"}, "n": &types.AttributeValueMemberN{Value: n}}})
+		b := bigNumber(n)
+		err := repo.Create(ctx, &numberText{Big: &b})
+		if (dbErr == nil) != (err == nil) {
+			t.Errorf("Create(%q) = %v; DynamoDB's PutItem = %v", n, err, dbErr)
+		}
+		if err != nil && !errors.Is(err, repository.ErrInvalidValue) {
+			t.Errorf("Create(%q) = %v; want ErrInvalidValue", n, err)
+		}
 	}
 }
