@@ -119,3 +119,41 @@ func TestNumberSpellingsAsDynamoDB(t *testing.T) {
 		}
 	}
 }
+
+type pathModel struct {
+	ID    string            `dynamodbav:"id"`
+	Attrs map[string]string `dynamodbav:"attrs,omitempty"`
+}
+
+// TestUpdatePathNotUTF8Refused: a document path whose names are not valid
+// UTF-8 would be stored altered (each bad byte as U+FFFD): Update refuses
+// it before any request.
+func TestUpdatePathNotUTF8Refused(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	client := ddbtest.DynamoDB(t)
+	table := ddbtest.Table(t, client, index.Table{Name: "paths", PartitionKey: index.S("pk")})
+	cc := &counting{Client: client}
+	repo, err := repository.New[pathModel](cc, table, repository.WithKeys("P#{id}", ""))
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	item := &pathModel{Attrs: map[string]string{"k": "v"}}
+	if err := repo.Create(ctx, item); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	for _, path := range []string{"attrs.b\xffad", "attrs.\xfe"} {
+		before := cc.total()
+		_, err := repo.Update(ctx, item.ID, repository.Changes{}.SetPath("attrs.k", "ok").SetPath(path, "v"))
+		if !errors.Is(err, repository.ErrInvalidValue) {
+			t.Errorf("Update(SetPath(%q)) = %v; want ErrInvalidValue", path, err)
+		}
+		if n := cc.total() - before; n != 0 {
+			t.Errorf("Update(SetPath(%q)) sent %d requests; want none", path, n)
+		}
+	}
+	got, err := repo.Get(ctx, item.ID)
+	if err != nil || len(got.Attrs) != 1 || got.Attrs["k"] != "v" {
+		t.Errorf("Get = %+v, %v; want attrs unchanged", got, err)
+	}
+}

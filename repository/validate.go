@@ -280,6 +280,10 @@ func (r *Repository[T]) prepareChanges(key map[string]types.AttributeValue, chan
 	ops := make([]change, len(changes.ops))
 	size := itemsize.Of(key)
 	for i, ch := range changes.ops {
+		if !utf8.ValidString(ch.name) {
+			// DynamoDB would write U+FFFD in its place: another attribute.
+			return Changes{}, &ValueError{Attribute: strings.ToValidUTF8(ch.name, "\uFFFD"), Reason: fmt.Sprintf("the attribute name or path %q is not valid UTF-8", ch.name)}
+		}
 		top := ch.top()
 		if top != "" && !r.declared[top] {
 			return Changes{}, &UpdateError{Attribute: top, Reason: fmt.Sprintf(
