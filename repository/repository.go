@@ -62,10 +62,10 @@ type Repository[T any] struct {
 	scopeErr error
 	// fields are the model's attributes, resolved as the encoder does;
 	// declared are the attributes an Update may change; keyLimits the byte
-	// limits of index key attributes.
+	// limits and types of index key attributes.
 	fields    map[string]modelField
 	declared  map[string]bool
-	keyLimits map[string]int
+	keyLimits map[string]keyLimit
 }
 
 // In returns the repository bound to the parent whose id is parent, for a

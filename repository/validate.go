@@ -31,7 +31,8 @@ const MaxPageSize = 1000
 // a number over 38 significant digits or out of range, NaN or an infinity,
 // an empty set or one with duplicates, an attribute name over 64 KB, nesting
 // over 32 levels, a key over DynamoDB's byte limits (2048 bytes for a
-// partition key, 1024 for a sort key), a time outside years 0000-9999.
+// partition key, 1024 for a sort key) or of another type than its index
+// declares, a time outside years 0000-9999.
 type ValueError struct {
 	// Attribute is the document path of the value, such as "name",
 	// "address.city" or "tags[2]"; empty when unknown.
@@ -171,19 +172,69 @@ func (r *Repository[T]) checkItem(item map[string]types.AttributeValue) error {
 	return nil
 }
 
-// checkKeyValue refuses a key value over limit bytes.
-func checkKeyValue(attr string, v types.AttributeValue, limit int) error {
-	n := 0
+// keyLimit is what DynamoDB requires of an index key attribute's value:
+// its type, and at most bytes bytes.
+type keyLimit struct {
+	bytes int
+	typ   types.ScalarAttributeType
+}
+
+// checkKeyValue refuses an index key value that DynamoDB refuses: one of
+// another type than the index declares, an empty string or binary, or one
+// over k.bytes bytes. An absent value (nil) leaves the item out of the index.
+func checkKeyValue(attr string, v types.AttributeValue, k keyLimit) error {
+	if v == nil {
+		return nil
+	}
+	n, typ := 0, types.ScalarAttributeType("")
 	switch v := v.(type) {
 	case *types.AttributeValueMemberS:
-		n = len(v.Value)
+		n, typ = len(v.Value), types.ScalarAttributeTypeS
 	case *types.AttributeValueMemberB:
-		n = len(v.Value)
+		n, typ = len(v.Value), types.ScalarAttributeTypeB
+	case *types.AttributeValueMemberN:
+		n, typ = 1, types.ScalarAttributeTypeN
 	}
-	if n > limit {
-		return &ValueError{Attribute: attr, Reason: fmt.Sprintf("a key value of %d bytes; DynamoDB's limit is %d", n, limit)}
+	want := k.typ
+	if want == "" {
+		want = types.ScalarAttributeTypeS
+	}
+	switch {
+	case typ != want:
+		return &ValueError{Attribute: attr, Reason: fmt.Sprintf("an index key of type %s holds a %s; leave the attribute out to keep the item out of the index", want, avType(v))}
+	case n == 0:
+		return &ValueError{Attribute: attr, Reason: "an empty index key value; DynamoDB refuses it (leave the attribute out, e.g. with omitempty, to keep the item out of the index)"}
+	case n > k.bytes:
+		return &ValueError{Attribute: attr, Reason: fmt.Sprintf("a key value of %d bytes; DynamoDB's limit is %d", n, k.bytes)}
 	}
 	return nil
+}
+
+// avType names the type of v as DynamoDB does (S, N, B, BOOL, ...).
+func avType(v types.AttributeValue) string {
+	switch v.(type) {
+	case *types.AttributeValueMemberS:
+		return "S"
+	case *types.AttributeValueMemberN:
+		return "N"
+	case *types.AttributeValueMemberB:
+		return "B"
+	case *types.AttributeValueMemberBOOL:
+		return "BOOL"
+	case *types.AttributeValueMemberNULL:
+		return "NULL"
+	case *types.AttributeValueMemberSS:
+		return "SS"
+	case *types.AttributeValueMemberNS:
+		return "NS"
+	case *types.AttributeValueMemberBS:
+		return "BS"
+	case *types.AttributeValueMemberL:
+		return "L"
+	case *types.AttributeValueMemberM:
+		return "M"
+	}
+	return fmt.Sprintf("%T", v)
 }
 
 // checkKey refuses a composed table key over DynamoDB's limits, or a parent
@@ -229,6 +280,10 @@ func (r *Repository[T]) prepareChanges(key map[string]types.AttributeValue, chan
 	ops := make([]change, len(changes.ops))
 	size := itemsize.Of(key)
 	for i, ch := range changes.ops {
+		if !utf8.ValidString(ch.name) {
+			// DynamoDB would write U+FFFD in its place: another attribute.
+			return Changes{}, &ValueError{Attribute: strings.ToValidUTF8(ch.name, "\uFFFD"), Reason: fmt.Sprintf("the attribute name or path %q is not valid UTF-8", ch.name)}
+		}
 		top := ch.top()
 		if top != "" && !r.declared[top] {
 			return Changes{}, &UpdateError{Attribute: top, Reason: fmt.Sprintf(
@@ -260,15 +315,16 @@ func (r *Repository[T]) prepareChanges(key map[string]types.AttributeValue, chan
 		if f != nil {
 			return Changes{}, valueFault(ch.name, f)
 		}
-		if limit, ok := r.keyLimits[ch.name]; ok && ch.kind == chSet {
-			if err := checkKeyValue(ch.name, av, limit); err != nil {
-				return Changes{}, err
-			}
-		}
 		if _, null := av.(*types.AttributeValueMemberNULL); null && ch.kind == chSet {
 			ch.kind, ch.value = chRemove, nil
 			ops[i] = ch
 			continue
+		}
+		if limit, ok := r.keyLimits[ch.name]; ok && ch.kind == chSet && !emptyKey(av) {
+			// (An empty one is removed instead, as Create leaves it out.)
+			if err := checkKeyValue(ch.name, av, limit); err != nil {
+				return Changes{}, err
+			}
 		}
 		if ch.kind == chSet || ch.kind == chSetPath || ch.kind == chAppend {
 			size += len(ch.name) + n
@@ -384,7 +440,7 @@ func (r *Repository[T]) initDeclarations() error {
 			return bad("WithUnique(%q): no field encodes as it", u)
 		}
 	}
-	r.keyLimits = map[string]int{}
+	r.keyLimits = map[string]keyLimit{}
 	for _, ix := range r.table.Indexes {
 		pk, sk, _ := r.table.KeysOf(ix.Name)
 		for _, k := range []struct {
@@ -394,8 +450,8 @@ func (r *Repository[T]) initDeclarations() error {
 			if k.key.IsZero() || slices.Contains(r.table.KeyAttributes(), k.key.Name) {
 				continue
 			}
-			if l, ok := r.keyLimits[k.key.Name]; !ok || k.limit < l {
-				r.keyLimits[k.key.Name] = k.limit
+			if l, ok := r.keyLimits[k.key.Name]; !ok || k.limit < l.bytes {
+				r.keyLimits[k.key.Name] = keyLimit{bytes: k.limit, typ: k.key.Type}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -274,7 +275,23 @@ func (c Change) MarshalJSON() ([]byte, error) {
 	if cl := c.Claim; cl != nil {
 		w.S3 = &claimWire{Bucket: cl.Bucket, Key: cl.Key, Size: cl.Size, SHA256: cl.SHA256}
 	}
-	return json.Marshal(w)
+	b, err := json.Marshal(w)
+	if err != nil {
+		return nil, err
+	}
+	return escapeNoncharacters(b), nil
+}
+
+// escapeNoncharacters writes U+FFFE and U+FFFF, which DynamoDB stores but
+// SQS refuses in a message body (it accepts only the characters of XML
+// 1.0), as JSON escapes. encoding/json escapes the control characters
+// already, and they can only occur inside JSON strings, so b means the same.
+func escapeNoncharacters(b []byte) []byte {
+	if !bytes.ContainsAny(b, "\uFFFE\uFFFF") {
+		return b
+	}
+	b = bytes.ReplaceAll(b, []byte("\uFFFE"), []byte(`\ufffe`))
+	return bytes.ReplaceAll(b, []byte("\uFFFF"), []byte(`\uffff`))
 }
 
 func imageJSON(img map[string]types.AttributeValue, always bool) (json.RawMessage, error) {

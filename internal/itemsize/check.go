@@ -247,10 +247,14 @@ func numberParts(s string) (negative bool, intPart, frac string, exp int, ok boo
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
 			i++
 		}
-		if i == digits || i-digits > 6 {
+		lead := digits // leading zeros, which DynamoDB accepts ("1e0000001")
+		for lead < i-1 && s[lead] == '0' {
+			lead++
+		}
+		if i == digits || i-lead > 6 {
 			return false, "", "", 0, false
 		}
-		e, err := strconv.Atoi(s[start:i])
+		e, err := strconv.Atoi(s[start:digits] + s[lead:i])
 		if err != nil {
 			return false, "", "", 0, false
 		}
