@@ -103,6 +103,13 @@ func FromTables(tables ...string) SubscriberOption {
 // FromTopics out and let the queue's access policy admit only the topic
 // (a condition on aws:SourceArn). Without it, messages of any topic are
 // accepted.
+//
+// The envelope is not authenticated: the subscriber does not check SNS's
+// message signature, so a sender that may write to the queue directly can
+// write an envelope naming a trusted topic. FromTopics sorts the topics that
+// may write to the queue; the queue's access policy (sqs:SendMessage
+// allowed only to sns.amazonaws.com, on the condition aws:SourceArn of the
+// topics) is what keeps every other sender out, and is needed either way.
 func FromTopics(topicARNs ...string) SubscriberOption {
 	return func(s *Subscriber) {
 		if s.topics == nil {
