@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
@@ -126,7 +128,8 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 // replacing items with the same keys. Precompute hooks, derived
 // attributes, bounds and the size limit apply to every item, and the whole
 // batch is encoded and checked before the first request: a refused item
-// writes nothing. Unprocessed items are retried with backoff
+// writes nothing and leaves the items' ids as they were. Unprocessed items
+// are retried with backoff
 // ([WithBatchRetry]). Writes of one batch land in no particular order, so
 // an id may appear once.
 //
@@ -145,23 +148,67 @@ func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOp
 	if err := r.batchWritable("BatchPut"); err != nil {
 		return err
 	}
-	writes := make([]types.WriteRequest, 0, len(items))
-	seen := make(map[string]bool, len(items))
-	var buf []byte
-	for _, item := range items {
-		w, err := r.putRequest(ctx, item)
-		if err != nil {
-			return err
-		}
-		// One id under two parents is two items.
-		buf = r.keyText(buf[:0], w.PutRequest.Item)
-		if seen[string(buf)] {
-			return &IDError{ID: r.idOf(item), Reason: "appears twice in one batch"}
-		}
-		seen[string(buf)] = true
-		writes = append(writes, w)
+	writes, err := r.putRequests(ctx, items)
+	if err != nil {
+		return err
 	}
 	return r.writeChunks(ctx, newCall(opts), sliceChunks(writes), true)
+}
+
+// putRequests prepares every item of a batch, encoding them on as many
+// goroutines as there are processors for a large batch, and refuses the
+// batch at the first item refused, or at an item whose key an earlier one
+// has; the ids it generated are then taken back.
+func (r *Repository[T]) putRequests(ctx context.Context, items []*T) ([]types.WriteRequest, error) {
+	writes := make([]types.WriteRequest, len(items))
+	generated := make([]bool, len(items))
+	errs := make([]error, len(items))
+	encode := func(from, to int) {
+		for i := from; i < to; i++ {
+			item := items[i]
+			generated[i] = item != nil && r.idOf(item) == "" && !r.s.natural
+			writes[i], errs[i] = r.putRequest(ctx, item)
+			if errs[i] != nil {
+				return
+			}
+		}
+	}
+	if shards := min(runtime.GOMAXPROCS(0), len(items)/(4*batchWriteMax)); shards > 1 {
+		var wg sync.WaitGroup
+		per := (len(items) + shards - 1) / shards
+		for from := 0; from < len(items); from += per {
+			wg.Go(func() { encode(from, min(from+per, len(items))) })
+		}
+		wg.Wait()
+	} else {
+		encode(0, len(items))
+	}
+	refuse := func(err error) ([]types.WriteRequest, error) {
+		for i, g := range generated {
+			if g {
+				r.setID(items[i], "")
+			}
+		}
+		return nil, err
+	}
+	seen := make(map[string]bool, len(items))
+	var buf []byte
+	for i, err := range errs {
+		if err != nil {
+			return refuse(err)
+		}
+		if writes[i].PutRequest == nil {
+			// Not reached: a shard stopped at an earlier refusal.
+			continue
+		}
+		// One id under two parents is two items.
+		buf = r.keyText(buf[:0], writes[i].PutRequest.Item)
+		if seen[string(buf)] {
+			return refuse(&IDError{ID: r.idOf(items[i]), Reason: "appears twice in one batch"})
+		}
+		seen[string(buf)] = true
+	}
+	return writes, nil
 }
 
 // putRequest prepares item for a batch: its id, hooks, encoding and checks.

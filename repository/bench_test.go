@@ -168,6 +168,8 @@ type ddbStub struct {
 	// sent and requests count the request body bytes and the requests
 	// the stub received.
 	sent, requests atomic.Int64
+	// latency delays every response, as a network would.
+	latency time.Duration
 }
 
 type stubResponse struct {
@@ -212,6 +214,8 @@ func newDDBStub(tb testing.TB) *ddbStub {
 			// Exactly-once writes (bench_exactlyonce_test.go).
 			"DynamoDB_20120810.UpdateItem":         resp(update),
 			"DynamoDB_20120810.TransactWriteItems": resp([]byte("{}")),
+			// Bulk writes (bench_batchwrite_test.go).
+			"DynamoDB_20120810.BatchWriteItem": resp([]byte("{}")),
 		},
 		bodies: map[string][]byte{},
 	}
@@ -237,6 +241,9 @@ func (s *ddbStub) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.sent.Add(n)
 	s.requests.Add(1)
+	if s.latency > 0 {
+		time.Sleep(s.latency)
+	}
 	h := w.Header()
 	h["Content-Type"] = stubContentType
 	resp, ok := s.responses[target]
