@@ -25,3 +25,14 @@ type TTLClient interface {
 }
 
 var _ TTLClient = (*dynamodb.Client)(nil)
+
+// BackupClient is the part of the DynamoDB API that [Create] and [Verify]
+// use besides [Client] for a table that declares point-in-time recovery
+// ([Table].PointInTimeRecovery). *dynamodb.Client implements it; a Client
+// without it makes them fail with [ErrNoBackupClient] for such a table.
+type BackupClient interface {
+	UpdateContinuousBackups(ctx context.Context, in *dynamodb.UpdateContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.UpdateContinuousBackupsOutput, error)
+	DescribeContinuousBackups(ctx context.Context, in *dynamodb.DescribeContinuousBackupsInput, optFns ...func(*dynamodb.Options)) (*dynamodb.DescribeContinuousBackupsOutput, error)
+}
+
+var _ BackupClient = (*dynamodb.Client)(nil)

@@ -16,11 +16,14 @@ import (
 // Create then enables Time to Live on it (UpdateTimeToLive) unless it is
 // enabled already, on a new or an existing table alike. An existing table
 // is otherwise left as it is; call [Verify] to check it against the
-// declaration.
+// declaration. When t declares point-in-time recovery, Create turns it on
+// (UpdateContinuousBackups) unless the endpoint does not implement it
+// (DynamoDB Local); deletion protection is set on a new table only.
 //
 // It returns a [*DeclarationError] for an invalid declaration,
 // [ErrNoTTLClient] when t declares a TTL attribute and c is no
-// [TTLClient], a [*MismatchError] when Time to Live is enabled on another
+// [TTLClient], [ErrNoBackupClient] when t declares point-in-time recovery
+// and c is no [BackupClient], a [*MismatchError] when Time to Live is enabled on another
 // attribute (DynamoDB allows one, and changing it takes disabling it
 // first, which is the table owner's call), and the SDK's error, wrapped,
 // when a call fails.
@@ -36,6 +39,10 @@ func Create(ctx context.Context, c Client, t Table) error {
 			return fmt.Errorf("%w: table %q declares the TTL attribute %q", ErrNoTTLClient, t.Name, t.TTL)
 		}
 	}
+	backup, err := backupClient(c, t)
+	if err != nil {
+		return err
+	}
 	if _, err := c.CreateTable(ctx, in); err != nil {
 		var inUse *types.ResourceInUseException
 		if !errors.As(err, &inUse) {
@@ -44,6 +51,11 @@ func Create(ctx context.Context, c Client, t Table) error {
 	}
 	if err := WaitActive(ctx, c, t.Name); err != nil {
 		return err
+	}
+	if backup != nil {
+		if err := enablePITR(ctx, backup, t.Name); err != nil {
+			return err
+		}
 	}
 	if ttl == nil {
 		return nil

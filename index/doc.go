@@ -14,6 +14,9 @@
 // projection lacks an attribute that a pattern reads. A table that declares
 // a TTL attribute has Time to Live enabled by [Create] and checked by
 // [Verify], through a client that also implements [TTLClient].
+// Point-in-time recovery and deletion protection are declared options too:
+// [Create] applies them and [Verify] checks them. Package cfn writes the
+// same declarations as a CloudFormation template.
 //
 // # One access pattern, end to end
 //

@@ -19,6 +19,10 @@ var (
 	// to [Create] or [Verify] with a client that lacks the time-to-live
 	// operations ([TTLClient]).
 	ErrNoTTLClient = errors.New("index: the client cannot manage time to live (it is no TTLClient)")
+	// ErrNoBackupClient reports a table that declares point-in-time
+	// recovery given to [Create] or [Verify] with a client that lacks the
+	// backup operations ([BackupClient]).
+	ErrNoBackupClient = errors.New("index: the client cannot manage backups (it is no BackupClient)")
 	// ErrInvalidPattern reports an access pattern that cannot run on its table.
 	ErrInvalidPattern = errors.New("index: invalid access pattern")
 )

@@ -14,13 +14,17 @@ import (
 // service should at start-up. It returns a [*MismatchError] listing every
 // difference: a missing table or index, a key schema or key type that
 // differs, a projection that differs or lacks an attribute that one of
-// t.Patterns reads, a stream that is off or of another view type, or Time
-// to Live off or on another attribute than t.TTL declares (checked with
-// DescribeTimeToLive). Extra live indexes, and Time to Live on a table
+// t.Patterns reads, a stream that is off or of another view type, Time to
+// Live off or on another attribute than t.TTL declares (checked with
+// DescribeTimeToLive), deletion protection off where declared, or
+// point-in-time recovery off where declared (checked with
+// DescribeContinuousBackups, skipped on an endpoint without it, such as
+// DynamoDB Local). Extra live indexes, and Time to Live on a table
 // that declares none, are not an error. An invalid declaration is a
 // [*DeclarationError], as from [Table.Validate]; a declared TTL with a
-// client that is no [TTLClient] is [ErrNoTTLClient]; a failed call is the
-// SDK's error, wrapped.
+// client that is no [TTLClient] is [ErrNoTTLClient], and declared
+// point-in-time recovery with one that is no [BackupClient]
+// [ErrNoBackupClient]; a failed call is the SDK's error, wrapped.
 func Verify(ctx context.Context, c Client, t Table) error {
 	if err := t.Validate(); err != nil {
 		return err
@@ -31,6 +35,10 @@ func Verify(ctx context.Context, c Client, t Table) error {
 		if ttl, ok = c.(TTLClient); !ok {
 			return fmt.Errorf("%w: table %q declares the TTL attribute %q", ErrNoTTLClient, t.Name, t.TTL)
 		}
+	}
+	backup, err := backupClient(c, t)
+	if err != nil {
+		return err
 	}
 	out, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.Name)})
 	if err != nil {
@@ -50,6 +58,15 @@ func Verify(ctx context.Context, c Client, t Table) error {
 			problems = append(problems, fmt.Sprintf("time to live is off; declared on %q", t.TTL))
 		case attr != t.TTL:
 			problems = append(problems, fmt.Sprintf("time to live is on %q; declared %q", attr, t.TTL))
+		}
+	}
+	if backup != nil {
+		p, err := pitrProblem(ctx, backup, t.Name)
+		if err != nil {
+			return err
+		}
+		if p != "" {
+			problems = append(problems, p)
 		}
 	}
 	if len(problems) > 0 {
@@ -132,6 +149,9 @@ func (t Table) Compare(d *types.TableDescription) []string {
 		}
 	}
 
+	if t.DeletionProtection && !aws.ToBool(d.DeletionProtectionEnabled) {
+		add("deletion protection is off; declared on")
+	}
 	spec := d.StreamSpecification
 	on := spec != nil && aws.ToBool(spec.StreamEnabled)
 	switch {

@@ -4,7 +4,9 @@
 # Starts DynamoDB Local and fauxqs (installing them on first use, see
 # scripts/local-aws.sh), then checks formatting and runs go vet and
 # go test -race over the whole module and the nested ddbtest/containers
-# module. A missing server fails the run; no integration test is skipped. Extra arguments go to `go test`.
+# module. Installs AWS's CloudFormation resource specification
+# (scripts/cfnspec.sh) for the template tests. A missing server fails the
+# run; no integration test is skipped. Extra arguments go to `go test`.
 #
 # Servers this script starts are left running for the next run, except
 # under CI=true, where they are stopped on exit.
@@ -21,6 +23,8 @@ fi
 server_env="$(scripts/local-aws.sh start)"
 eval "$server_env"
 export TABLESTAKES_REQUIRE_SERVERS=1
+# AWS's CloudFormation resource specification, for the template tests.
+scripts/cfnspec.sh >/dev/null
 
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.local-aws/*'))"
 if [ -n "$unformatted" ]; then

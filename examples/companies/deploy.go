@@ -52,22 +52,28 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 	}()
 	logger := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
-	// Each service's own table, created from its declaration and checked.
-	profileTable := profile.Table(env.Prefix + "-companies")
-	statsTable := statistics.Table(env.Prefix + "-statistics")
+	// Each service's own table, created from its declaration and checked
+	// by the service at start-up, with its own clients.
+	pn, sn := profile.NamesFor(env.Prefix), statistics.NamesFor(env.Prefix)
+	pe, se := env.service("profile"), env.service("statistics")
+	profileTable := profile.Table(pn.Table)
+	statsTable := statistics.Table(sn.Table)
 	// The publisher's stream positions: a table of their own, since
 	// writes to the companies table are records of its stream.
-	checkpointTable := index.Table{Name: env.Prefix + "-companies-stream", PartitionKey: index.S("pk")}
-	for _, t := range []index.Table{profileTable, statsTable, checkpointTable} {
-		if err := index.Create(ctx, env.DB, t); err != nil {
+	checkpointTable := profile.CheckpointTable(pn.Checkpoints)
+	for _, t := range []struct {
+		decl  index.Table
+		owner *dynamodb.Client
+	}{{profileTable, pe.DB}, {statsTable, se.DB}, {checkpointTable, pe.DB}} {
+		if err := index.Create(ctx, env.DB, t.decl); err != nil {
 			return d, err
 		}
-		name := t.Name
+		name := t.decl.Name
 		d.undo = append(d.undo, func(ctx context.Context) error {
 			_, err := env.DB.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(name)})
 			return err
 		})
-		if err := index.Verify(ctx, env.DB, t); err != nil {
+		if err := index.Verify(ctx, t.owner, t.decl); err != nil {
 			return d, err
 		}
 	}
@@ -79,7 +85,7 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 
 	// The topic the profile service publishes to, and the statistics
 	// service's queue subscribed to it.
-	topic, err := env.SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(env.Prefix + "-company-changes")})
+	topic, err := env.SNS.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(pn.Topic)})
 	if err != nil {
 		return d, err
 	}
@@ -87,7 +93,7 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 		_, err := env.SNS.DeleteTopic(ctx, &sns.DeleteTopicInput{TopicArn: topic.TopicArn})
 		return err
 	})
-	changesQueue, changesARN, err := d.queue(ctx, env.Prefix+"-statistics-company-changes")
+	changesQueue, changesARN, err := d.queue(ctx, sn.Changes)
 	if err != nil {
 		return d, err
 	}
@@ -98,12 +104,12 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 	}
 
 	// The reports bucket, and the queue its notifications go to.
-	d.bucket = env.Prefix + "-reports"
+	d.bucket = sn.Bucket
 	if _, err := env.S3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(d.bucket)}); err != nil {
 		return d, err
 	}
 	d.undo = append(d.undo, d.emptyBucket)
-	if d.uploadsQueue, _, err = d.queue(ctx, env.Prefix+"-statistics-uploads"); err != nil {
+	if d.uploadsQueue, _, err = d.queue(ctx, sn.Uploads); err != nil {
 		return d, err
 	}
 
@@ -111,11 +117,11 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 	if _, err := rand.Read(secret); err != nil {
 		return d, err
 	}
-	profiles, err := profile.New(env.DB, profileTable, secret)
+	profiles, err := profile.New(pe.DB, profileTable, secret)
 	if err != nil {
 		return d, err
 	}
-	stats, err := statistics.New(env.DB, statsTable, env.S3)
+	stats, err := statistics.New(se.DB, statsTable, se.S3)
 	if err != nil {
 		return d, err
 	}
@@ -130,19 +136,19 @@ func deploy(ctx context.Context, out io.Writer, env Env) (d *deployment, err err
 	d.cancel = cancel
 	// The publisher keeps its stream positions, so a restarted profile
 	// service resumes where it stopped.
-	checkpoints, err := tssync.NewTableCheckpoints(env.DB, checkpointTable)
+	checkpoints, err := tssync.NewTableCheckpoints(pe.DB, checkpointTable)
 	if err != nil {
 		return d, err
 	}
-	reader := tssync.NewStreamReader(env.Streams, streamARN, tssync.WithCheckpoints(checkpoints),
+	reader := tssync.NewStreamReader(pe.Streams, streamARN, tssync.WithCheckpoints(checkpoints),
 		tssync.WithPollInterval(100*time.Millisecond), tssync.WithReaderLogger(logger))
-	publisher := profile.NewPublisher(env.SNS, aws.ToString(topic.TopicArn), tssync.WithPublisherLogger(logger))
+	publisher := profile.NewPublisher(pe.SNS, aws.ToString(topic.TopicArn), tssync.WithPublisherLogger(logger))
 	d.loop(func() error { return publisher.PublishStream(loopCtx, reader) })
 	subscriber := stats.Subscriber(logger)
 	d.loop(func() error {
-		return subscriber.Receive(loopCtx, env.SQS, changesQueue, tssync.WithWaitTime(time.Second))
+		return subscriber.Receive(loopCtx, se.SQS, changesQueue, tssync.WithWaitTime(time.Second))
 	})
-	d.loop(func() error { return stats.ReceiveUploads(loopCtx, env.SQS, d.uploadsQueue, logger) })
+	d.loop(func() error { return stats.ReceiveUploads(loopCtx, se.SQS, d.uploadsQueue, logger) })
 	fmt.Fprintf(out, "profile service on %s, statistics service on %s\n", d.profileURL, d.statsURL)
 	return d, nil
 }

@@ -53,6 +53,19 @@ type Env struct {
 	// Prefix makes the names of tables, topic, queues and bucket unique:
 	// lower-case letters and digits.
 	Prefix string
+	// Clients, when set, returns the clients the service named ("profile"
+	// or "statistics") runs with, such as clients that record what the
+	// service sends; the deployment around the services uses the fields
+	// above. Without it the services use them too.
+	Clients func(service string) Env
+}
+
+// service returns the clients the named service runs with.
+func (e Env) service(name string) Env {
+	if e.Clients == nil {
+		return e
+	}
+	return e.Clients(name)
 }
 
 func main() {
