@@ -2,29 +2,22 @@ package conditional
 
 import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
-
-	"github.com/tablestakes/tablestakes/repository"
 )
 
-// Condition is a typed condition on an item's attributes, for [If].
-// Attribute names are taken literally: reserved words, dots and other odd
-// characters are fine. Build conditions with the functions below; the zero
-// Condition is invalid and makes the write fail before sending.
-type Condition struct {
-	b expression.ConditionBuilder
-}
-
-// Builder returns the condition as an expression builder.
-func (c Condition) Builder() expression.ConditionBuilder { return c.b }
-
-// If makes a Put, Update, Delete or condition check conditional on c; a
-// failed condition is [ErrConditionFailed] in a [*repository.ConditionError]
-// carrying the current item.
-func If(c Condition) repository.CallOption { return repository.If(c.b) }
+// Condition is a condition on an item's attributes, for [repository.If]:
+//
+//	repo.Delete(ctx, id, repository.If(conditional.Equal("status", "closed")))
+//
+// It is the expression package's condition builder; the functions below
+// build it with attribute names taken literally (reserved words, dots and
+// other odd characters are fine), and the expression package's own
+// functions combine them (expression.And, expression.Or, expression.Not). The zero Condition is invalid and makes the
+// write fail before sending.
+type Condition = expression.ConditionBuilder
 
 func name(attr string) expression.NameBuilder { return expression.NameNoDotSplit(attr) }
 
-func cond(b expression.ConditionBuilder) Condition { return Condition{b: b} }
+func cond(b expression.ConditionBuilder) Condition { return b }
 
 // Exists holds when the item has attr.
 func Exists(attr string) Condition { return cond(expression.AttributeExists(name(attr))) }
@@ -112,24 +105,3 @@ const (
 
 // HasType holds when attr is of type t.
 func HasType(attr string, t Type) Condition { return cond(expression.AttributeType(name(attr), t)) }
-
-// And holds when a, b and every condition of more hold.
-func And(a, b Condition, more ...Condition) Condition {
-	bs := make([]expression.ConditionBuilder, len(more))
-	for i, c := range more {
-		bs[i] = c.b
-	}
-	return cond(expression.And(a.b, b.b, bs...))
-}
-
-// Or holds when a, b or any condition of more holds.
-func Or(a, b Condition, more ...Condition) Condition {
-	bs := make([]expression.ConditionBuilder, len(more))
-	for i, c := range more {
-		bs[i] = c.b
-	}
-	return cond(expression.Or(a.b, b.b, bs...))
-}
-
-// Not holds when c does not.
-func Not(c Condition) Condition { return cond(expression.Not(c.b)) }

@@ -32,15 +32,15 @@ func TestConditions(t *testing.T) {
 		{"size >", conditional.SizeOf("tags", conditional.Greater, 0), "size (#0) > :0", map[string]string{"#0": "tags"}},
 		{"size >=", conditional.SizeOf("tags", conditional.GreaterOrEqual, 1), "size (#0) >= :0", map[string]string{"#0": "tags"}},
 		{"type", conditional.HasType("n", conditional.Number), "attribute_type (#0, :0)", map[string]string{"#0": "n"}},
-		{"and", conditional.And(conditional.Exists("a"), conditional.Exists("b"), conditional.Exists("c")),
+		{"and", expression.And(conditional.Exists("a"), conditional.Exists("b"), conditional.Exists("c")),
 			"(attribute_exists (#0)) AND (attribute_exists (#1)) AND (attribute_exists (#2))", map[string]string{"#0": "a", "#1": "b", "#2": "c"}},
-		{"or", conditional.Or(conditional.Exists("a"), conditional.Exists("b")),
+		{"or", expression.Or(conditional.Exists("a"), conditional.Exists("b")),
 			"(attribute_exists (#0)) OR (attribute_exists (#1))", map[string]string{"#0": "a", "#1": "b"}},
-		{"not", conditional.Not(conditional.Exists("a")), "NOT (attribute_exists (#0))", map[string]string{"#0": "a"}},
+		{"not", expression.Not(conditional.Exists("a")), "NOT (attribute_exists (#0))", map[string]string{"#0": "a"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := expression.NewBuilder().WithCondition(tt.cond.Builder()).Build()
+			e, err := expression.NewBuilder().WithCondition(tt.cond).Build()
 			if err != nil {
 				t.Fatalf("Build() error = %v", err)
 			}
@@ -57,7 +57,7 @@ func TestConditions(t *testing.T) {
 }
 
 func TestConditionValues(t *testing.T) {
-	e, err := expression.NewBuilder().WithCondition(conditional.HasType("n", conditional.StringSet).Builder()).Build()
+	e, err := expression.NewBuilder().WithCondition(conditional.HasType("n", conditional.StringSet)).Build()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,10 +68,10 @@ func TestConditionValues(t *testing.T) {
 
 func TestZeroConditionFailsToBuild(t *testing.T) {
 	var zero conditional.Condition
-	if _, err := expression.NewBuilder().WithCondition(zero.Builder()).Build(); err == nil {
+	if _, err := expression.NewBuilder().WithCondition(zero).Build(); err == nil {
 		t.Error("Build() of the zero Condition succeeded; want an error")
 	}
-	if _, err := expression.NewBuilder().WithCondition(conditional.Compare("n", conditional.Op(99), 1).Builder()).Build(); err == nil {
+	if _, err := expression.NewBuilder().WithCondition(conditional.Compare("n", conditional.Op(99), 1)).Build(); err == nil {
 		t.Error("Build() of an unknown operator succeeded; want an error")
 	}
 }

@@ -137,7 +137,7 @@ func TestConcurrentUniqueCreates(t *testing.T) {
 		switch {
 		case err == nil:
 			ok++
-		case errors.Is(err, conditional.ErrDuplicate) && errors.As(err, &ue):
+		case errors.Is(err, repository.ErrDuplicate) && errors.As(err, &ue):
 			if ue.Attribute != "email" || ue.Value != "same@example.com" {
 				t.Errorf("create %d: UniqueError = %+v; want email same@example.com", i, ue)
 			}
@@ -184,7 +184,7 @@ func TestDeleteRacingCreateKeepsGuards(t *testing.T) {
 		if err := repo.Create(ctx, &Account{Email: "race@example.com"}); err != nil {
 			t.Errorf("Delete = %v deleted the racing item; Create with its email = %v; want nil", delErr, err)
 		}
-	} else if !errors.Is(delErr, conditional.ErrConditionFailed) {
+	} else if !errors.Is(delErr, repository.ErrConditionFailed) {
 		t.Errorf("Delete of an item created since it was read = %v; want ErrConditionFailed", delErr)
 	}
 }
@@ -205,11 +205,11 @@ func TestUniqueGuardMovesAndIsReleased(t *testing.T) {
 	}
 	b := Account{Email: "a@example.com", Name: "b"}
 	require.NoError(t, repo.Create(ctx, &b), "Create")
-	if err := repo.Create(ctx, &Account{Email: "a2@example.com"}); !errors.Is(err, conditional.ErrDuplicate) {
+	if err := repo.Create(ctx, &Account{Email: "a2@example.com"}); !errors.Is(err, repository.ErrDuplicate) {
 		t.Fatalf("Create with a's new email = %v; want ErrDuplicate", err)
 	}
 	// Update moves the guard too.
-	if _, err := repo.Update(ctx, b.ID, repository.Set("email", "a2@example.com"), repository.IfVersion(1)); !errors.Is(err, conditional.ErrDuplicate) {
+	if _, err := repo.Update(ctx, b.ID, repository.Set("email", "a2@example.com"), repository.IfVersion(1)); !errors.Is(err, repository.ErrDuplicate) {
 		t.Fatalf("Update b to a's email = %v; want ErrDuplicate", err)
 	}
 	got, err := repo.Update(ctx, b.ID, repository.Set("email", "b@example.com"), repository.IfVersion(1))
@@ -246,7 +246,7 @@ func TestStaleWritesRefused(t *testing.T) {
 	stale.Name = "lost update"
 	err := repo.Put(ctx, &stale)
 	var ce *repository.ConditionError
-	if !errors.Is(err, conditional.ErrVersionConflict) || !errors.As(err, &ce) {
+	if !errors.Is(err, repository.ErrVersionConflict) || !errors.As(err, &ce) {
 		t.Fatalf("stale Put = %v; want ErrVersionConflict", err)
 	}
 	cur, err := repo.Decode(ce.Item)
@@ -254,10 +254,10 @@ func TestStaleWritesRefused(t *testing.T) {
 		t.Errorf("conflict carries %+v, %v; want the current item v2 at version 2", cur, err)
 	}
 
-	if err := repo.Delete(ctx, a.ID, repository.IfVersion(1)); !errors.Is(err, conditional.ErrVersionConflict) {
+	if err := repo.Delete(ctx, a.ID, repository.IfVersion(1)); !errors.Is(err, repository.ErrVersionConflict) {
 		t.Fatalf("stale Delete = %v; want ErrVersionConflict", err)
 	}
-	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "x"), repository.IfVersion(1)); !errors.Is(err, conditional.ErrVersionConflict) {
+	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "x"), repository.IfVersion(1)); !errors.Is(err, repository.ErrVersionConflict) {
 		t.Fatalf("stale Update = %v; want ErrVersionConflict", err)
 	}
 	if _, err := repo.Get(ctx, a.ID, repository.ConsistentRead()); err != nil {
@@ -265,14 +265,14 @@ func TestStaleWritesRefused(t *testing.T) {
 	}
 
 	// Writes without a version are refused before any request.
-	if err := repo.Delete(ctx, a.ID); !errors.Is(err, conditional.ErrVersionRequired) {
+	if err := repo.Delete(ctx, a.ID); !errors.Is(err, repository.ErrVersionRequired) {
 		t.Errorf("Delete without version = %v; want ErrVersionRequired", err)
 	}
-	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "x")); !errors.Is(err, conditional.ErrVersionRequired) {
+	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "x")); !errors.Is(err, repository.ErrVersionRequired) {
 		t.Errorf("Update without version = %v; want ErrVersionRequired", err)
 	}
 	// Version 0 means "stored without a version": this item has one.
-	if err := repo.Put(ctx, &Account{ID: a.ID}); !errors.Is(err, conditional.ErrVersionConflict) {
+	if err := repo.Put(ctx, &Account{ID: a.ID}); !errors.Is(err, repository.ErrVersionConflict) {
 		t.Errorf("Put at version 0 = %v; want ErrVersionConflict", err)
 	}
 
@@ -298,13 +298,13 @@ func TestAnyVersionWritesStillMoveTheVersion(t *testing.T) {
 		t.Errorf("after AnyVersion Update: %+v; want name copied at version 2", got)
 	}
 	// A read-modify-write holding version 1 notices the change.
-	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "lost"), repository.IfVersion(1)); !errors.Is(err, conditional.ErrVersionConflict) {
+	if _, err := repo.Update(ctx, a.ID, repository.Set("name", "lost"), repository.IfVersion(1)); !errors.Is(err, repository.ErrVersionConflict) {
 		t.Errorf("Update at version 1 after AnyVersion = %v; want ErrVersionConflict", err)
 	}
 	// AnyVersion does not waive other conditions.
 	_, err = repo.Update(ctx, a.ID, repository.Set("name", "x"), repository.AnyVersion(),
-		conditional.If(conditional.Equal("name", "someone else")))
-	if !errors.Is(err, conditional.ErrConditionFailed) {
+		repository.If(conditional.Equal("name", "someone else")))
+	if !errors.Is(err, repository.ErrConditionFailed) {
 		t.Errorf("AnyVersion Update under a failing If = %v; want ErrConditionFailed", err)
 	}
 
@@ -322,17 +322,17 @@ func TestCountersNeedNoVersion(t *testing.T) {
 	repo := newAccounts(t, ddbtest.DynamoDB(t))
 	a := Account{Name: "c"}
 	require.NoError(t, repo.Create(ctx, &a), "Create")
-	got, err := conditional.Add(ctx, repo, a.ID, "count", 5)
+	got, err := repo.Update(ctx, a.ID, repository.Add("count", 5))
 	if err != nil {
 		t.Fatalf("Add: %v", err)
 	}
 	if got.Count != 5 || got.Version != 2 {
 		t.Errorf("after Add: count %d version %d; want 5 and 2", got.Count, got.Version)
 	}
-	if got, err = conditional.Add(ctx, repo, a.ID, "count", -2); err != nil || got.Count != 3 {
+	if got, err = repo.Update(ctx, a.ID, repository.Add("count", -2)); err != nil || got.Count != 3 {
 		t.Errorf("Add(-2) = %d, %v; want 3", got.Count, err)
 	}
-	if _, err := conditional.Add(ctx, repo, "0193a8c2-7a4e-7d3c-9f00-0123456789ab", "count", 1); !errors.Is(err, repository.ErrNotFound) {
+	if _, err := repo.Update(ctx, "0193a8c2-7a4e-7d3c-9f00-0123456789ab", repository.Add("count", 1)); !errors.Is(err, repository.ErrNotFound) {
 		t.Errorf("Add on absent item = %v; want ErrNotFound", err)
 	}
 }
@@ -351,20 +351,20 @@ func TestTransactionAcrossTablesReportsFailedItem(t *testing.T) {
 	require.NoError(t, stats.Create(ctx, &s), "Create")
 
 	// The second write's condition fails: nothing is written.
-	var tx conditional.Tx
+	var tx repository.Tx
 	a := Account{Name: "in tx"}
-	tx.Add(accounts.PlanCreate(ctx, &a))
-	tx.Add(conditional.Increment(ctx, stats, s.ID, "companies", 1,
-		conditional.If(conditional.Compare("companies", conditional.Greater, 10))))
+	tx.Include(accounts.PlanCreate(ctx, &a))
+	tx.Include(conditional.Increment(ctx, stats, s.ID, "companies", 1,
+		repository.If(conditional.Compare("companies", conditional.Greater, 10))))
 	err = tx.Commit(ctx, client)
 	var te *repository.TxError
-	if !errors.As(err, &te) || !errors.Is(err, conditional.ErrTransactionCanceled) {
+	if !errors.As(err, &te) || !errors.Is(err, repository.ErrTransactionCanceled) {
 		t.Fatalf("Commit = %v; want a *TxError", err)
 	}
 	if te.Index != 1 || te.Reason != "ConditionalCheckFailed" || te.Table != statsTable.Name {
 		t.Errorf("TxError = index %d reason %q table %q; want index 1, ConditionalCheckFailed, %s", te.Index, te.Reason, te.Table, statsTable.Name)
 	}
-	if !errors.Is(err, conditional.ErrConditionFailed) {
+	if !errors.Is(err, repository.ErrConditionFailed) {
 		t.Errorf("Commit error %v does not match ErrConditionFailed", err)
 	}
 	if _, err := accounts.Get(ctx, a.ID, repository.ConsistentRead()); !errors.Is(err, repository.ErrNotFound) {
@@ -373,9 +373,9 @@ func TestTransactionAcrossTablesReportsFailedItem(t *testing.T) {
 
 	// The same transaction, sent twice with one token, applies once.
 	b := Account{Name: "once", Email: "once@example.com"}
-	var ok conditional.Tx
-	ok.Add(accounts.PlanCreate(ctx, &b))
-	ok.Add(conditional.Increment(ctx, stats, s.ID, "companies", 1))
+	var ok repository.Tx
+	ok.Include(accounts.PlanCreate(ctx, &b))
+	ok.Include(conditional.Increment(ctx, stats, s.ID, "companies", 1))
 	token := repository.Token(uuid.NewString()) // unique per run: tokens live for ten minutes
 	if err := ok.Commit(ctx, client, token); err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -396,24 +396,24 @@ func TestTransactionRefusedBeforeSending(t *testing.T) {
 	accounts := newAccounts(t, client)
 	a := Account{Name: "a"}
 	require.NoError(t, accounts.Create(ctx, &a), "Create")
-	var twice conditional.Tx
-	twice.Add(conditional.Increment(ctx, accounts, a.ID, "count", 1))
-	twice.Add(conditional.Increment(ctx, accounts, a.ID, "count", 1))
+	var twice repository.Tx
+	twice.Include(conditional.Increment(ctx, accounts, a.ID, "count", 1))
+	twice.Include(conditional.Increment(ctx, accounts, a.ID, "count", 1))
 	err := twice.Commit(ctx, client)
 	var te *repository.TxError
-	if !errors.Is(err, conditional.ErrInvalidTransaction) || !errors.As(err, &te) || te.Index != 1 {
+	if !errors.Is(err, repository.ErrInvalidTransaction) || !errors.As(err, &te) || te.Index != 1 {
 		t.Errorf("two operations on one item: %v; want ErrInvalidTransaction at index 1", err)
 	}
 
-	var big conditional.Tx
+	var big repository.Tx
 	for range 101 {
-		big.Add(accounts.PlanCreate(ctx, &Account{Name: "x"}))
+		big.Include(accounts.PlanCreate(ctx, &Account{Name: "x"}))
 	}
-	if err := big.Commit(ctx, client); !errors.Is(err, conditional.ErrInvalidTransaction) {
+	if err := big.Commit(ctx, client); !errors.Is(err, repository.ErrInvalidTransaction) {
 		t.Errorf("101 items: %v; want ErrInvalidTransaction", err)
 	}
-	var bad conditional.Tx
-	bad.Add(accounts.PlanDelete(ctx, "not-a-uuid"))
+	var bad repository.Tx
+	bad.Include(accounts.PlanDelete(ctx, "not-a-uuid"))
 	if err := bad.Commit(ctx, client); !errors.Is(err, repository.ErrInvalidID) {
 		t.Errorf("planning error: %v; want ErrInvalidID", err)
 	}
@@ -438,7 +438,7 @@ func TestMutateOptions(t *testing.T) {
 		n := 0
 		return func(acc *Account) error {
 			if n++; n <= races {
-				if _, err := conditional.Add(ctx, repo, acc.ID, "count", 1); err != nil {
+				if _, err := repo.Update(ctx, acc.ID, repository.Add("count", 1)); err != nil {
 					return err
 				}
 			}
@@ -447,7 +447,7 @@ func TestMutateOptions(t *testing.T) {
 		}
 	}
 	_, err := conditional.Mutate(ctx, repo, a.ID, racing(1), conditional.MaxAttempts(1))
-	require.ErrorIs(t, err, conditional.ErrVersionConflict, "one attempt, lost")
+	require.ErrorIs(t, err, repository.ErrVersionConflict, "one attempt, lost")
 
 	var capacity repository.Capacity
 	got, err := conditional.Mutate(ctx, repo, a.ID, racing(2),
@@ -485,5 +485,5 @@ func TestUniqueValueStoredEmpty(t *testing.T) {
 	require.Equal(t, "acme", got.Slug)
 	b.Slug = "bolt"
 	require.NoError(t, repo.Put(ctx, &b), "Put over an empty slug")
-	require.ErrorIs(t, repo.Create(ctx, &Slugged{Slug: "acme"}), conditional.ErrDuplicate, "the new values are guarded")
+	require.ErrorIs(t, repo.Create(ctx, &Slugged{Slug: "acme"}), repository.ErrDuplicate, "the new values are guarded")
 }

@@ -1,26 +1,25 @@
 // Package conditional builds on the repository's write path to make
-// concurrent writers safe without locks: optimistic locking with
-// read-modify-write retries, typed conditions, transactions across
-// repositories and tables, unique attributes and atomic counters.
+// concurrent writers safe without locks: read-modify-write under optimistic
+// locking, conditions, and counters for transactions.
 //
-// It carries principle 7 (build transactions from conditional writes) and
-// the unique-attribute half of principle 1. The declarations that apply on
-// every write path live on the repository, so that no write can forget them:
-// [repository.WithVersion] turns on optimistic locking and
-// [repository.WithUnique] declares unique attributes. This package composes
-// those writes:
+// Principle 7 (transactions through conditional writes) has one home for
+// each of its parts, so that each has one name: the declarations that apply
+// on every write path live on the repository, where no write can forget
+// them — [repository.WithVersion] (optimistic locking),
+// [repository.WithUnique] (unique attributes, the guard half of principle
+// 1), [repository.If] (a write's condition) — and so do transactions,
+// [repository.Tx], and the sentinels callers match. This package adds what
+// composes those writes:
 //
 //   - [Mutate] reads an item, applies a function and writes it back under a
 //     version check, retrying on conflicts from fresh state; its function
 //     runs once per attempt, and a write whose response was lost is not
 //     attempted again (the repository's writes are exactly-once).
-//   - [Tx] collects planned writes from several repositories and tables and
-//     commits them atomically with an idempotency token; a canceled
-//     transaction reports which write failed and why.
 //   - Conditions ([Exists], [Equal], [Compare], [BeginsWith], [SizeOf],
-//     [HasType], combined with [And], [Or], [Not]) are typed wrappers over
-//     the expression package for [If].
-//   - [Increment] is an atomic counter (ADD) usable alone or in a [Tx],
+//     [HasType]) build the expression package's conditions with attribute
+//     names taken literally, for [repository.If]; expression.And, Or and
+//     Not combine them.
+//   - [Increment] plans an atomic counter (ADD) for a [repository.Tx],
 //     applied once however often the SDK resends it.
 //
 // # Moving a company's registration number
@@ -37,9 +36,9 @@
 //	})
 //
 //	// Create a company and count it in the statistics table, atomically:
-//	var tx conditional.Tx
-//	tx.Add(companies.PlanCreate(ctx, &c))
-//	tx.Add(conditional.Increment(ctx, stats, industryID, "companies", 1))
+//	var tx repository.Tx
+//	tx.Include(companies.PlanCreate(ctx, &c))
+//	tx.Include(conditional.Increment(ctx, stats, industryID, "companies", 1))
 //	err = tx.Commit(ctx, client)
 //	var txErr *repository.TxError
 //	if errors.As(err, &txErr) { /* txErr.Index says which write failed */ }

@@ -54,7 +54,7 @@ func TestLostResponseAppliedOnce(t *testing.T) {
 		{"Create with a unique value", "TransactWriteItems", func(t *testing.T, faulty, clean *repository.Repository[Account], _ *dynamodb.Client) {
 			a := Account{Name: "new", Email: "lost@example.com"}
 			require.NoError(t, faulty.Create(ctx, &a), "Create")
-			require.ErrorIs(t, clean.Create(ctx, &Account{Email: "lost@example.com"}), conditional.ErrDuplicate, "the guard is held")
+			require.ErrorIs(t, clean.Create(ctx, &Account{Email: "lost@example.com"}), repository.ErrDuplicate, "the guard is held")
 		}},
 		{"versioned Put", "TransactWriteItems", func(t *testing.T, faulty, clean *repository.Repository[Account], _ *dynamodb.Client) {
 			a := seed(t, clean)
@@ -68,7 +68,7 @@ func TestLostResponseAppliedOnce(t *testing.T) {
 			a.Email = "moved@example.com"
 			require.NoError(t, faulty.Put(ctx, &a), "Put")
 			require.NoError(t, clean.Create(ctx, &Account{Email: "seed@example.com"}), "the old value is free")
-			require.ErrorIs(t, clean.Create(ctx, &Account{Email: "moved@example.com"}), conditional.ErrDuplicate, "the new one is held")
+			require.ErrorIs(t, clean.Create(ctx, &Account{Email: "moved@example.com"}), repository.ErrDuplicate, "the new one is held")
 		}},
 		{"Update IfVersion", "TransactWriteItems", func(t *testing.T, faulty, clean *repository.Repository[Account], _ *dynamodb.Client) {
 			a := seed(t, clean)
@@ -102,16 +102,16 @@ func TestLostResponseAppliedOnce(t *testing.T) {
 		}},
 		{"Add", "TransactWriteItems", func(t *testing.T, faulty, clean *repository.Repository[Account], _ *dynamodb.Client) {
 			a := seed(t, clean)
-			got, err := conditional.Add(ctx, faulty, a.ID, "count", 5)
+			got, err := faulty.Update(ctx, a.ID, repository.Add("count", 5))
 			require.NoError(t, err, "Add")
 			require.Equal(t, 5, got.Count)
 			require.Equal(t, 5, get(t, clean, a.ID).Count, "added once")
 		}},
 		{"Increment in a transaction", "TransactWriteItems", func(t *testing.T, faulty, clean *repository.Repository[Account], client *dynamodb.Client) {
 			a, b := seed(t, clean), seedEmail(t, clean, "other@example.com")
-			var tx conditional.Tx
-			tx.Add(conditional.Increment(ctx, faulty, a.ID, "count", 1))
-			tx.Add(conditional.Increment(ctx, faulty, b.ID, "count", 1))
+			var tx repository.Tx
+			tx.Include(conditional.Increment(ctx, faulty, a.ID, "count", 1))
+			tx.Include(conditional.Increment(ctx, faulty, b.ID, "count", 1))
 			require.NoError(t, tx.Commit(ctx, client), "Commit")
 			require.Equal(t, 1, get(t, clean, a.ID).Count)
 			require.Equal(t, 1, get(t, clean, b.ID).Count)
@@ -222,7 +222,7 @@ func TestVersionedPutRacingRecreate(t *testing.T) {
 		want      error  // nil: the Put may land
 	}{
 		{"read absent", true, "c@example.com", repository.ErrNotFound},
-		{"read before, other value", false, "c@example.com", conditional.ErrConditionFailed},
+		{"read before, other value", false, "c@example.com", repository.ErrConditionFailed},
 		{"read before, same value", false, "a@example.com", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -308,15 +308,15 @@ func TestTokenAcrossCalls(t *testing.T) {
 	a := seed(t, repo)
 	tok := repository.Token(uuid.NewString()) // tokens live for ten minutes: unique per run
 	for range 3 {
-		_, err := conditional.Add(ctx, repo, a.ID, "count", 1, tok)
+		_, err := repo.Update(ctx, a.ID, repository.Add("count", 1), tok)
 		require.NoError(t, err, "Add with the same token")
 	}
 	require.Equal(t, 1, get(t, repo, a.ID).Count, "applied once")
 
-	_, err := conditional.Add(ctx, repo, a.ID, "count", 2, tok)
+	_, err := repo.Update(ctx, a.ID, repository.Add("count", 2), tok)
 	require.ErrorIs(t, err, repository.ErrIdempotentParameterMismatch, "same token, other content")
-	var tx conditional.Tx
-	tx.Add(conditional.Increment(ctx, repo, a.ID, "count", 5))
+	var tx repository.Tx
+	tx.Include(conditional.Increment(ctx, repo, a.ID, "count", 5))
 	require.ErrorIs(t, tx.Commit(ctx, client, tok), repository.ErrIdempotentParameterMismatch, "same token, other transaction")
 	require.Equal(t, 1, get(t, repo, a.ID).Count, "nothing more applied")
 }

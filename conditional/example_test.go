@@ -65,7 +65,7 @@ func ExampleMutate() {
 	a.Name = "stale"
 	err = accounts.Put(ctx, &a)
 	var ce *repository.ConditionError
-	if errors.Is(err, conditional.ErrVersionConflict) && errors.As(err, &ce) {
+	if errors.Is(err, repository.ErrVersionConflict) && errors.As(err, &ce) {
 		cur, _ := accounts.Decode(ce.Item)
 		fmt.Println("conflict; current version", cur.Version)
 	}
@@ -83,9 +83,9 @@ func ExampleTx() {
 		log.Fatal(err)
 	}
 
-	var tx conditional.Tx
-	tx.Add(accounts.PlanCreate(ctx, &Account{Name: "Grace", Email: "grace@example.com"}))
-	tx.Add(accounts.PlanCreate(ctx, &Account{Name: "Imposter", Email: "ada@example.com"}))
+	var tx repository.Tx
+	tx.Include(accounts.PlanCreate(ctx, &Account{Name: "Grace", Email: "grace@example.com"}))
+	tx.Include(accounts.PlanCreate(ctx, &Account{Name: "Imposter", Email: "ada@example.com"}))
 	err := tx.Commit(ctx, client)
 
 	var txErr *repository.TxError
@@ -105,8 +105,8 @@ func ExampleIncrement() {
 		log.Fatal(err)
 	}
 
-	var tx conditional.Tx
-	tx.Add(conditional.Increment(ctx, accounts, a.ID, "count", 3))
+	var tx repository.Tx
+	tx.Include(conditional.Increment(ctx, accounts, a.ID, "count", 3))
 	if err := tx.Commit(ctx, client); err != nil {
 		log.Fatal(err)
 	}

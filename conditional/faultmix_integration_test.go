@@ -112,7 +112,7 @@ func TestFaultMix(t *testing.T) {
 					}
 				case kind < 55:
 					op = "Add"
-					if _, err = conditional.Add(ctx, repo, id, "count", 1); err == nil {
+					if _, err = repo.Update(ctx, id, repository.Add("count", 1)); err == nil {
 						s.count, s.version = s.count+1, s.version+1
 					}
 				case kind < 70:
@@ -146,9 +146,9 @@ func TestFaultMix(t *testing.T) {
 							break
 						}
 					}
-					var tx conditional.Tx
-					tx.Add(conditional.Increment(ctx, repo, id, "count", 1))
-					tx.Add(conditional.Increment(ctx, repo, other, "count", 1))
+					var tx repository.Tx
+					tx.Include(conditional.Increment(ctx, repo, id, "count", 1))
+					tx.Include(conditional.Increment(ctx, repo, other, "count", 1))
 					if err = tx.Commit(ctx, client); err == nil {
 						s.count, s.version = s.count+1, s.version+1
 						os.count, os.version = os.count+1, os.version+1

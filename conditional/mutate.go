@@ -55,8 +55,8 @@ func WithCallOptions(opts ...repository.CallOption) MutateOption {
 // error from fn aborts Mutate without writing and is returned as is.
 //
 // It returns the item as written, [repository.ErrNotFound] when there is
-// none, [ErrVersionRequired] for an unversioned repository, and
-// [ErrVersionConflict] (in a [*repository.ConditionError]) when every
+// none, [repository.ErrVersionRequired] for an unversioned repository, and
+// [repository.ErrVersionConflict] (in a [*repository.ConditionError]) when every
 // attempt lost the race.
 func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id string, fn func(*T) error, opts ...MutateOption) (T, error) {
 	var zero T
@@ -70,7 +70,7 @@ func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id strin
 		return zero, errors.New("conditional: Mutate needs a function")
 	}
 	if !repo.Versioned() {
-		return zero, fmt.Errorf("%w: conditional: Mutate needs a repository built WithVersion", ErrVersionRequired)
+		return zero, fmt.Errorf("%w: conditional: Mutate needs a repository built WithVersion", repository.ErrVersionRequired)
 	}
 	item, err := repo.Get(ctx, id, append(s.call, repository.ConsistentRead())...)
 	if err != nil {
@@ -85,7 +85,7 @@ func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id strin
 			return item, nil
 		}
 		var ce *repository.ConditionError
-		if !errors.Is(err, ErrVersionConflict) || !errors.As(err, &ce) || ce.Item == nil || attempt >= max(s.attempts, 1) {
+		if !errors.Is(err, repository.ErrVersionConflict) || !errors.As(err, &ce) || ce.Item == nil || attempt >= max(s.attempts, 1) {
 			return zero, err
 		}
 		if attempt == 1 {

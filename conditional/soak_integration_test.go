@@ -78,7 +78,7 @@ func TestContentionSoak(t *testing.T) {
 	// true failures: the race was really lost, or the value really taken.
 	trueFailure := func(err error) bool {
 		for _, target := range []error{repository.ErrVersionConflict, repository.ErrAlreadyExists, repository.ErrNotFound,
-			conditional.ErrDuplicate, conditional.ErrConditionFailed, conditional.ErrTransactionConflict} {
+			repository.ErrDuplicate, repository.ErrConditionFailed, repository.ErrTransactionConflict} {
 			if errors.Is(err, target) {
 				return true
 			}
@@ -107,7 +107,7 @@ func TestContentionSoak(t *testing.T) {
 					}
 				case 1:
 					op = "Add"
-					if _, err = conditional.Add(ctx, repo, counters[k], "count", 1); err == nil {
+					if _, err = repo.Update(ctx, counters[k], repository.Add("count", 1)); err == nil {
 						counts[k].Add(1)
 						writes[k].Add(1)
 					}
@@ -116,9 +116,9 @@ func TestContentionSoak(t *testing.T) {
 					if j == k {
 						j = (k + 1) % 3
 					}
-					var tx conditional.Tx
-					tx.Add(conditional.Increment(ctx, repo, counters[k], "count", 1))
-					tx.Add(conditional.Increment(ctx, repo, counters[j], "count", 1))
+					var tx repository.Tx
+					tx.Include(conditional.Increment(ctx, repo, counters[k], "count", 1))
+					tx.Include(conditional.Increment(ctx, repo, counters[j], "count", 1))
 					if err = tx.Commit(ctx, client); err == nil {
 						for _, c := range []int{k, j} {
 							counts[c].Add(1)
@@ -127,9 +127,9 @@ func TestContentionSoak(t *testing.T) {
 					}
 				case 3:
 					op = "Create"
-					var tx conditional.Tx
-					tx.Add(repo.PlanCreate(ctx, &Account{ID: id, Name: "acct", Email: email}))
-					tx.Add(conditional.Increment(ctx, stats, live.ID, "companies", 1))
+					var tx repository.Tx
+					tx.Include(repo.PlanCreate(ctx, &Account{ID: id, Name: "acct", Email: email}))
+					tx.Include(conditional.Increment(ctx, stats, live.ID, "companies", 1))
 					err = tx.Commit(ctx, client)
 				case 4:
 					op = "Move"
@@ -138,9 +138,9 @@ func TestContentionSoak(t *testing.T) {
 					op = "Delete"
 					var a Account
 					if a, err = repo.Get(ctx, id, repository.ConsistentRead()); err == nil {
-						var tx conditional.Tx
-						tx.Add(repo.PlanDelete(ctx, id, repository.IfVersion(a.Version), conditional.If(conditional.Exists("id"))))
-						tx.Add(conditional.Increment(ctx, stats, live.ID, "companies", -1))
+						var tx repository.Tx
+						tx.Include(repo.PlanDelete(ctx, id, repository.IfVersion(a.Version), repository.If(conditional.Exists("id"))))
+						tx.Include(conditional.Increment(ctx, stats, live.ID, "companies", -1))
 						err = tx.Commit(ctx, client)
 					}
 				}

@@ -20,7 +20,7 @@ import (
 const MaxTransactItems = 100
 
 // Token sets the idempotency token (DynamoDB's ClientRequestToken, 1 to 36
-// characters) of a transaction ([Transact]) or of a single write sent as
+// characters) of a transaction ([Tx]) or of a single write sent as
 // one (see [WithRetryUnsafeWrites] for which writes are). DynamoDB applies
 // a request carrying a token it applied in the last ten minutes once, and
 // answers the repeat with success: the SDK's own retries after a lost
@@ -35,7 +35,7 @@ func Token(token string) CallOption { return func(c *call) { c.token = token } }
 // Attempts sets how many times a transaction canceled only by transaction
 // conflicts (another request writing one of its items at the same moment)
 // is sent, with the same token and jittered exponential backoff. Default 4
-// for [Transact]; for a single write sent as a transaction, the
+// for [Tx.Commit]; for a single write sent as a transaction, the
 // repository's [WithTransactRetry]. A transaction with a failed condition is
 // never retried.
 func Attempts(n int) CallOption { return func(c *call) { c.attempts = n } }
@@ -48,7 +48,7 @@ func Attempts(n int) CallOption { return func(c *call) { c.attempts = n } }
 // such as [ErrTransactionConflict] or [ErrThrottled].
 type TxError struct {
 	// Index is the position of the failed write among those passed to
-	// [Transact] (its unique guards count as part of it); -1 when no single
+	// [Tx.Include] (its unique guards count as part of it); -1 when no single
 	// write is responsible.
 	Index int
 	// Table and Key identify the item whose operation failed.
@@ -114,9 +114,9 @@ func (e *TxError) Unwrap() error { return e.Err }
 
 const reasonInvalid = "invalid transaction"
 
-// Transact writes all of writes, and the unique guards that go with them,
-// atomically in one TransactWriteItems call, or none of them. Build the
-// writes with the repositories' Plan methods; they may span tables.
+// transact writes all of writes, and the unique guards that go with them,
+// atomically in one TransactWriteItems call, or none of them: what
+// [Tx.Commit] and single writes sent as transactions do.
 //
 // Before sending it refuses, with a [*TxError] matching
 // [ErrInvalidTransaction], more than [MaxTransactItems] items, two
@@ -129,7 +129,7 @@ const reasonInvalid = "invalid transaction"
 // Of the call options it takes [Token], [Attempts], [SDKOptions] and
 // [ReportCapacity]; a token DynamoDB saw in the last ten minutes with other
 // writes fails with [ErrIdempotentParameterMismatch].
-func Transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write, opts ...CallOption) error {
+func transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write, opts ...CallOption) error {
 	s := applyCall(opts)
 	if s.attempts <= 0 {
 		s.attempts = 4
@@ -276,7 +276,7 @@ func itemID(table string, key map[string]types.AttributeValue) string {
 
 // transact sends a write as a transaction of its own, with its companions
 // (unique guards), under the call's idempotency token.
-func (r *Repository[T]) transact(ctx context.Context, w *Write, c call) error {
+func (r *Repository[T]) transactOne(ctx context.Context, w *Write, c call) error {
 	tc := c
 	if tc.attempts <= 0 {
 		tc.attempts = r.s.txTries
@@ -291,7 +291,7 @@ func (r *Repository[T]) transact(ctx context.Context, w *Write, c call) error {
 			r.report(ctx, c, "TransactWriteItems", ptrs...)
 		}
 	}
-	err := Transact(ctx, r.client, []*Write{w}, func(dst *call) { *dst = tc })
+	err := transact(ctx, r.client, []*Write{w}, func(dst *call) { *dst = tc })
 	var te *TxError
 	if errors.As(err, &te) && te.part == 0 && te.Reason == "ConditionalCheckFailed" &&
 		w.ConditionFailure(te.Item, err) == nil {

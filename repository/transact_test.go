@@ -84,7 +84,7 @@ func TestTransactErrorMapping(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &cancels{outcomes: tt.outcomes}
-			err := repository.Transact(t.Context(), c, plan(), repository.Attempts(tt.attempts), repository.Token("tok"))
+			err := commit(t.Context(), c, plan(), repository.Attempts(tt.attempts), repository.Token("tok"))
 			if len(c.tokens) != tt.sends {
 				t.Errorf("sent %d times; want %d", len(c.tokens), tt.sends)
 			}
@@ -125,12 +125,12 @@ func TestTransactRefusesBeforeSending(t *testing.T) {
 	w1, _ := repo.PlanDelete(t.Context(), id)
 	w2, _ := repo.PlanUpdate(t.Context(), id, repository.Add("n", 1))
 	for name, call := range map[string]func(c *cancels) error{
-		"no writes":  func(c *cancels) error { return repository.Transact(t.Context(), c, nil) },
-		"same item":  func(c *cancels) error { return repository.Transact(t.Context(), c, []*repository.Write{w1, w2}) },
-		"nil write":  func(c *cancels) error { return repository.Transact(t.Context(), c, []*repository.Write{nil}) },
-		"nil client": func(c *cancels) error { return repository.Transact(t.Context(), nil, []*repository.Write{w1}) },
+		"no writes":  func(c *cancels) error { return commit(t.Context(), c, nil) },
+		"same item":  func(c *cancels) error { return commit(t.Context(), c, []*repository.Write{w1, w2}) },
+		"nil write":  func(c *cancels) error { return commit(t.Context(), c, []*repository.Write{nil}) },
+		"nil client": func(c *cancels) error { return commit(t.Context(), nil, []*repository.Write{w1}) },
 		"token too long": func(c *cancels) error {
-			return repository.Transact(t.Context(), c, []*repository.Write{w1}, repository.Token(string(make([]byte, 37))))
+			return commit(t.Context(), c, []*repository.Write{w1}, repository.Token(string(make([]byte, 37))))
 		},
 	} {
 		c := &cancels{}
@@ -146,4 +146,13 @@ func TestTransactRefusesBeforeSending(t *testing.T) {
 			t.Errorf("%s: message %q; want one \"repository: transaction refused: \" prefix and the reason", name, msg)
 		}
 	}
+}
+
+// commit sends writes as one transaction through a Tx.
+func commit(ctx context.Context, client repository.TransactWriteItemsAPI, writes []*repository.Write, opts ...repository.CallOption) error {
+	var tx repository.Tx
+	for _, w := range writes {
+		tx.Include(w, nil)
+	}
+	return tx.Commit(ctx, client, opts...)
 }

@@ -214,8 +214,8 @@ func (r *Repository[T]) send(ctx context.Context, w *Write, c call) (map[string]
 	if len(w.companions) > 0 || c.token != "" || w.retryUnsafe && !r.s.retryUnsafe && !c.retryUnsafe {
 		// One TransactWriteItems under an idempotency token: the SDK's
 		// retries after a lost response are answered with success, not
-		// applied again. Transact runs w.Committed on success.
-		return nil, r.transact(ctx, w, c)
+		// applied again. transact runs w.Committed on success.
+		return nil, r.transactOne(ctx, w, c)
 	}
 	e, has, err := w.expr()
 	if err != nil {

@@ -297,7 +297,8 @@ func (cp *Copier[T]) remove(ctx context.Context, id, marker, order string, newer
 	if err != nil {
 		return err
 	}
-	err = repository.Transact(ctx, cp.Repo.Client(), []*repository.Write{del, put})
+	var tx repository.Tx
+	err = tx.Include(del, nil).Include(put, nil).Commit(ctx, cp.Repo.Client())
 	var txErr *repository.TxError
 	switch {
 	case err == nil:
@@ -344,7 +345,8 @@ func (cp *Copier[T]) create(ctx context.Context, id string, item *T, marker, ord
 	if err != nil {
 		return false, err
 	}
-	err = repository.Transact(ctx, cp.Repo.Client(), []*repository.Write{put, check})
+	var tx repository.Tx
+	err = tx.Include(put, nil).Include(check, nil).Commit(ctx, cp.Repo.Client())
 	var txErr *repository.TxError
 	switch {
 	case err == nil:

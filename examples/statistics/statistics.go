@@ -28,7 +28,6 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/google/uuid"
 
-	"github.com/tablestakes/tablestakes/conditional"
 	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/repository"
 	tssync "github.com/tablestakes/tablestakes/sync"
@@ -232,11 +231,11 @@ func (s *Service) record(ctx context.Context, rec events.S3EventRecord) error {
 		ContentType: aws.ToString(head.ContentType),
 		UploadedAt:  rec.EventTime.UTC().Format(time.RFC3339Nano),
 	}
-	var tx conditional.Tx
-	tx.Add(s.reports.PlanCreate(ctx, &r))
+	var tx repository.Tx
+	tx.Include(s.reports.PlanCreate(ctx, &r))
 	// Counters without a read (ADD): no version needed, and the version
 	// still moves for the service's read-modify-write writers.
-	tx.Add(s.stats.PlanUpdate(ctx, company, repository.Add("reports", 1).Add("reportBytes", r.Size)))
+	tx.Include(s.stats.PlanUpdate(ctx, company, repository.Add("reports", 1).Add("reportBytes", r.Size)))
 	err = tx.Commit(ctx, s.db)
 	var txErr *repository.TxError
 	if errors.As(err, &txErr) && txErr.Index == 0 && errors.Is(err, repository.ErrAlreadyExists) {
