@@ -32,7 +32,7 @@ func modelFields(t reflect.Type) map[string]modelField {
 	}
 	var fields []modelField
 	next := []queued{{typ: t}}
-	count, nextCount := map[reflect.Type]int{}, map[reflect.Type]int{}
+	var count, nextCount map[reflect.Type]int
 	visited := map[reflect.Type]bool{}
 	for len(next) > 0 {
 		current := next
