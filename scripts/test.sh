@@ -2,7 +2,7 @@
 # test.sh: runs every tablestakes test against the real local servers.
 #
 # Starts DynamoDB Local and fauxqs (installing them on first use, see
-# scripts/local-aws.sh), then checks formatting and runs go vet and
+# scripts/local-aws.sh), then checks formatting and runs go vet, staticcheck and
 # go test -race over the whole module and the nested ddbtest/containers
 # module. Installs AWS's CloudFormation resource specification
 # (scripts/cfnspec.sh) for the template tests. A missing server fails the
