@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/tablestakes/tablestakes/internal/backoff"
 	"github.com/tablestakes/tablestakes/repository"
 )
@@ -58,8 +62,21 @@ func WithCallOptions(opts ...repository.CallOption) MutateOption {
 // none, [repository.ErrVersionRequired] for an unversioned repository, and
 // [repository.ErrVersionConflict] (in a [*repository.ConditionError]) when every
 // attempt lost the race.
-func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id string, fn func(*T) error, opts ...MutateOption) (T, error) {
+func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id string, fn func(*T) error, opts ...MutateOption) (_ T, err error) {
 	var zero T
+	if repo == nil {
+		return zero, errors.New("conditional: Mutate needs a repository")
+	}
+	// One span for the whole read-modify-write, the repository's calls
+	// under it, and an event per conflict it retried.
+	ctx, span := repo.Tracer().Start(ctx, "conditional.Mutate", trace.WithSpanKind(trace.SpanKindClient))
+	defer func() {
+		if err != nil {
+			span.RecordError(err)
+			span.SetStatus(codes.Error, err.Error())
+		}
+		span.End()
+	}()
 	s := mutateSettings{attempts: 50, base: 5 * time.Millisecond, max: 500 * time.Millisecond}
 	for _, o := range opts {
 		if o != nil {
@@ -88,6 +105,7 @@ func Mutate[T any](ctx context.Context, repo *repository.Repository[T], id strin
 		if !errors.Is(err, repository.ErrVersionConflict) || !errors.As(err, &ce) || ce.Item == nil || attempt >= max(s.attempts, 1) {
 			return zero, err
 		}
+		span.AddEvent("version conflict: retry", trace.WithAttributes(attribute.Int("attempt", attempt)))
 		if attempt == 1 {
 			// The item as the failed write found it: current, so retry at once.
 			if item, err = repo.Decode(ce.Item); err != nil {

@@ -51,7 +51,9 @@ const (
 // Its Undecoded holds a [*DecodeError] for each item read that cannot be
 // decoded as T, in the order of ids; with any, the error matches
 // [ErrDecode], and [errors.As] finds the first. Nothing is silently dropped.
-func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...CallOption) ([]T, error) {
+func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...CallOption) (_ []T, err error) {
+	ctx, end := r.start(ctx, "repository.BatchGet")
+	defer func() { end(err) }()
 	c := newCall(opts)
 	b, err := r.batchKeys(ids)
 	if err != nil {
@@ -144,7 +146,9 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 // every write not sent — with the first such failure as its Err.
 // Batch writes are safe to resend: a put or delete lands the same however
 // often it is sent.
-func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOption) error {
+func (r *Repository[T]) BatchPut(ctx context.Context, items []*T, opts ...CallOption) (err error) {
+	ctx, end := r.start(ctx, "repository.BatchPut")
+	defer func() { end(err) }()
 	if err := r.batchWritable("BatchPut"); err != nil {
 		return err
 	}
@@ -235,7 +239,9 @@ func (r *Repository[T]) putRequest(ctx context.Context, item *T) (types.WriteReq
 // ignored. It returns an [*IDError] before any request for an invalid id,
 // and a [*BatchError] holding the deletes still unprocessed after every
 // retry (and, after a request failed outright, those not sent).
-func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...CallOption) error {
+func (r *Repository[T]) BatchDelete(ctx context.Context, ids []string, opts ...CallOption) (err error) {
+	ctx, end := r.start(ctx, "repository.BatchDelete")
+	defer func() { end(err) }()
 	if err := r.batchWritable("BatchDelete"); err != nil {
 		return err
 	}

@@ -27,7 +27,9 @@ import (
 // [*BatchError] holds every write still unprocessed after every retry and,
 // after a request failed outright, every write read but not sent; seq is
 // then not read further.
-func (r *Repository[T]) BatchPutSeq(ctx context.Context, seq iter.Seq[*T], opts ...CallOption) (int, error) {
+func (r *Repository[T]) BatchPutSeq(ctx context.Context, seq iter.Seq[*T], opts ...CallOption) (_ int, err error) {
+	ctx, end := r.start(ctx, "repository.BatchPutSeq")
+	defer func() { end(err) }()
 	if err := r.batchWritable("BatchPutSeq"); err != nil {
 		return 0, err
 	}
@@ -64,7 +66,7 @@ func (r *Repository[T]) BatchPutSeq(ctx context.Context, seq iter.Seq[*T], opts 
 		}
 		return chunk, len(chunk) > 0
 	}
-	err := r.writeChunks(ctx, newCall(opts), chunks, false)
+	err = r.writeChunks(ctx, newCall(opts), chunks, false)
 	switch {
 	case refused != nil && err != nil:
 		return read, fmt.Errorf("%w; and %w", refused, err)

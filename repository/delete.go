@@ -16,7 +16,9 @@ import (
 // first for them, and a Delete that raced a write of the item (its unique
 // values changed, or it was created, since that read) fails with a
 // [*ConditionError] rather than orphan a guard.
-func (r *Repository[T]) Delete(ctx context.Context, id string, opts ...CallOption) error {
+func (r *Repository[T]) Delete(ctx context.Context, id string, opts ...CallOption) (err error) {
+	ctx, end := r.start(ctx, "repository.Delete")
+	defer func() { end(err) }()
 	w, err := r.PlanDelete(ctx, id, opts...)
 	if err != nil {
 		return err

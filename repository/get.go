@@ -15,7 +15,9 @@ import (
 //
 // It returns [ErrNotFound] when there is no such item, and an [*IDError]
 // before any request when id is not a valid id.
-func (r *Repository[T]) Get(ctx context.Context, id string, opts ...CallOption) (T, error) {
+func (r *Repository[T]) Get(ctx context.Context, id string, opts ...CallOption) (_ T, err error) {
+	ctx, end := r.start(ctx, "repository.Get")
+	defer func() { end(err) }()
 	var zero T
 	c := newCall(opts)
 	key, err := r.keyOf(id)

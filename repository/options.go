@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tablestakes/tablestakes/index"
 )
@@ -41,7 +42,9 @@ type settings struct {
 	naturalParent bool
 	retryUnsafe   bool
 	entityType    string
-	attrs         []string
+	// tracerProvider records spans ([WithTracerProvider]).
+	tracerProvider trace.TracerProvider
+	attrs          []string
 }
 
 type indexKey struct {

@@ -21,7 +21,9 @@ import (
 // 2048/1024-byte limits) or [*GrowthError] before any request, [ErrAlreadyExists] (as a [*ConditionError] carrying the
 // existing item) when the key is taken, and [ErrDuplicate] (as a
 // [*UniqueError]) when a unique value is taken.
-func (r *Repository[T]) Create(ctx context.Context, item *T, opts ...CallOption) error {
+func (r *Repository[T]) Create(ctx context.Context, item *T, opts ...CallOption) (err error) {
+	ctx, end := r.start(ctx, "repository.Create")
+	defer func() { end(err) }()
 	w, err := r.PlanCreate(ctx, item, opts...)
 	if err != nil {
 		return err
@@ -80,7 +82,9 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 // [ErrAlreadyExists] when the key holds an item of another entity type
 // (which is left as it is); [ErrDuplicate] in
 // a [*UniqueError]; and a [*ConditionError] when an [If] condition fails.
-func (r *Repository[T]) Put(ctx context.Context, item *T, opts ...CallOption) error {
+func (r *Repository[T]) Put(ctx context.Context, item *T, opts ...CallOption) (err error) {
+	ctx, end := r.start(ctx, "repository.Put")
+	defer func() { end(err) }()
 	w, err := r.PlanPut(ctx, item, opts...)
 	if err != nil {
 		return err

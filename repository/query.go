@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/internal/cursor"
@@ -50,7 +51,10 @@ func (r *Repository[T]) Query(ctx context.Context, q index.Query, opts ...CallOp
 	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
 		req := *in // each range of the iterator reads on its own
 		req.ExclusiveStartKey, req.Limit = start, limit
-		out, err := r.client.Query(ctx, &req, c.sdk...)
+		pctx, end := r.start(ctx, "repository.Query", attribute.String("aws.dynamodb.index_name", q.Pattern.Index),
+			attribute.Bool("aws.dynamodb.consistent_read", c.consistent))
+		out, err := r.client.Query(pctx, &req, c.sdk...)
+		end(err)
 		if err != nil {
 			return page{}, fmt.Errorf("repository: Query %q (%s): %w", r.table.Name, q.Pattern.Name, err)
 		}
@@ -118,7 +122,9 @@ func (r *Repository[T]) pages(c call, err error, fetch func(start map[string]typ
 // It returns an error matching [ErrInvalidCursor] for a cursor that was
 // edited or issued for another table, pattern or partition, and the errors
 // [Repository.Query] yields.
-func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, opts ...CallOption) ([]T, Cursor, error) {
+func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, opts ...CallOption) (_ []T, _ Cursor, err error) {
+	ctx, end := r.start(ctx, "repository.Page")
+	defer func() { end(err) }()
 	c := newCall(opts)
 	size := c.limit
 	if err := checkLimit(c, true); err != nil {
@@ -127,7 +133,7 @@ func (r *Repository[T]) Page(ctx context.Context, q index.Query, after Cursor, o
 	if size <= 0 {
 		size = DefaultPageSize
 	}
-	q, err := r.scope(q)
+	q, err = r.scope(q)
 	if err != nil {
 		return nil, "", err
 	}

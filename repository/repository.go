@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/internal/cursor"
@@ -43,6 +45,10 @@ type Repository[T any] struct {
 	// library is set for the library's own models, whose items live in
 	// the reserved key space.
 	library bool
+	// tracer records spans, with spanAttrs on each; nil without
+	// WithTracerProvider.
+	tracer    trace.Tracer
+	spanAttrs []attribute.KeyValue
 	// indexAttrs are the key attributes of the secondary indexes.
 	indexAttrs []string
 	model      string
@@ -190,6 +196,7 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 	if err := r.initEntityType(rt); err != nil {
 		return nil, err
 	}
+	r.initTracer()
 	for _, ix := range table.Indexes {
 		pk, sk, _ := table.KeysOf(ix.Name)
 		for _, k := range []index.Key{pk, sk} {

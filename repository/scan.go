@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"go.opentelemetry.io/otel/attribute"
 )
 
 // Scan reads every item of the repository's entity type in the table, page
@@ -32,7 +33,9 @@ func (r *Repository[T]) Scan(ctx context.Context, opts ...CallOption) iter.Seq2[
 	return r.pages(c, err, func(start map[string]types.AttributeValue, limit *int32) (page, error) {
 		req := *in // each range of the iterator reads on its own
 		req.ExclusiveStartKey, req.Limit = start, limit
-		out, err := r.client.Scan(ctx, &req, c.sdk...)
+		pctx, end := r.start(ctx, "repository.Scan", attribute.Bool("aws.dynamodb.consistent_read", c.consistent))
+		out, err := r.client.Scan(pctx, &req, c.sdk...)
+		end(err)
 		if err != nil {
 			return page{}, fmt.Errorf("repository: Scan %q: %w", r.table.Name, err)
 		}

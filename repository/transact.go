@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/google/uuid"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
@@ -179,6 +180,7 @@ func transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write
 		in.ReturnConsumedCapacity = types.ReturnConsumedCapacityIndexes
 	}
 	for attempt := 1; ; attempt++ {
+		event(ctx, "TransactWriteItems", attribute.Int("attempt", attempt), attribute.Int("items", len(items)))
 		out, err := client.TransactWriteItems(ctx, in, s.sdk...)
 		if err == nil {
 			if s.txCapacity != nil {
@@ -202,6 +204,7 @@ func transact(ctx context.Context, client TransactWriteItemsAPI, writes []*Write
 		if !retry || attempt >= s.attempts {
 			return txErr
 		}
+		event(ctx, "transaction conflict: retry", attribute.Int("attempt", attempt), attribute.String("reason", txErr.Reason))
 		if err := backoff.Sleep(ctx, attempt, 20*time.Millisecond, time.Second); err != nil {
 			return txErr
 		}

@@ -3,6 +3,10 @@ package repository
 import (
 	"context"
 	"fmt"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Tx collects writes planned by repositories — of several types, in several
@@ -69,5 +73,16 @@ func (tx *Tx) Commit(ctx context.Context, client TransactWriteItemsAPI, opts ...
 	if tx.err != nil {
 		return tx.err
 	}
-	return transact(ctx, client, tx.writes, opts...)
+	// A span under the caller's, from its provider: nothing is recorded
+	// when the caller records nothing.
+	ctx, span := trace.SpanFromContext(ctx).TracerProvider().Tracer(tracerName).Start(ctx, "repository.Tx.Commit",
+		trace.WithSpanKind(trace.SpanKindClient),
+		trace.WithAttributes(attribute.String("db.system.name", "aws.dynamodb"), attribute.Int("tablestakes.writes", len(tx.writes))))
+	defer span.End()
+	err := transact(ctx, client, tx.writes, opts...)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, errorKind(err))
+	}
+	return err
 }

@@ -127,7 +127,9 @@ func (ch change) top() string {
 // ([WithAttributes]), a [*GrowthError] when a bounded collection
 // would exceed its bound, and an [*IDError], [*UpdateError] or
 // [ErrVersionRequired] before any request.
-func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, opts ...CallOption) (T, error) {
+func (r *Repository[T]) Update(ctx context.Context, id string, changes Changes, opts ...CallOption) (_ T, err error) {
+	ctx, end := r.start(ctx, "repository.Update")
+	defer func() { end(err) }()
 	var zero T
 	w, err := r.PlanUpdate(ctx, id, changes, opts...)
 	if err != nil {
