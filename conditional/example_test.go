@@ -1,65 +1,65 @@
 package conditional_test
 
+// Each example stands alone: it makes its client (DynamoDB Local, from
+// DYNAMODB_ENDPOINT; in production, dynamodb.NewFromConfig(cfg)), its
+// table and its repository, so that it can be copied from the docs page
+// and run.
+
 import (
 	"context"
 	"errors"
 	"fmt"
 	"log"
 	"os"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/uuid"
 
 	"github.com/tablestakes/tablestakes/conditional"
 	"github.com/tablestakes/tablestakes/index"
-	"github.com/tablestakes/tablestakes/internal/localaws"
 	"github.com/tablestakes/tablestakes/repository"
 )
 
-// exampleAccounts creates a fresh table on DynamoDB Local and a versioned
-// repository of Account with a unique email.
-func exampleAccounts() (*dynamodb.Client, *repository.Repository[Account], func()) {
-	ep := os.Getenv(localaws.EnvDynamoDB)
-	if ep == "" {
-		log.Fatal("examples need DynamoDB Local: eval \"$(scripts/local-aws.sh start)\"")
-	}
-	client := localaws.DynamoDB(ep)
+func ExampleMutate() {
 	ctx := context.Background()
-	table := accountsTable
-	table.Name = fmt.Sprintf("example-accounts-%d", time.Now().UnixNano())
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	table := index.Table{Name: "accounts-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk")}
 	if err := index.Create(ctx, client, table); err != nil {
 		log.Fatal(err)
 	}
-	repo, err := repository.New[Account](client, table,
-		repository.WithKeys("ACCOUNT#{id}", "PROFILE"),
-		repository.WithVersion("version"),
-		repository.WithUnique("email"))
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
+
+	type Account struct {
+		ID      string `dynamodbav:"id"`
+		Name    string `dynamodbav:"name"`
+		Balance int    `dynamodbav:"balance"`
+		Version int64  `dynamodbav:"version"`
+	}
+	accounts, err := repository.New[Account](client, table, repository.WithKeys("ACCOUNT#{id}", "PROFILE"),
+		repository.WithVersion("version")) // optimistic locking
 	if err != nil {
 		log.Fatal(err)
 	}
-	return client, repo, func() {
-		_, _ = client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
-	}
-}
-
-func ExampleMutate() {
-	_, accounts, cleanup := exampleAccounts()
-	defer cleanup()
-	ctx := context.Background()
-	a := Account{Name: "Ada", Email: "ada@example.com"}
+	a := Account{Name: "Ada"}
 	if err := accounts.Create(ctx, &a); err != nil {
 		log.Fatal(err)
 	}
 
+	// Read, modify, write under the version; retried from fresh state on
+	// a conflict, and applied once however often responses are lost.
 	got, err := conditional.Mutate(ctx, accounts, a.ID, func(a *Account) error {
-		a.Count += 10
+		a.Balance += 10
 		return nil
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(got.Count, got.Version)
+	fmt.Println(got.Balance, got.Version)
 
 	// A write from a stale copy is refused, carrying the current item.
 	a.Name = "stale"
@@ -74,43 +74,57 @@ func ExampleMutate() {
 	// conflict; current version 2
 }
 
-func ExampleTx() {
-	client, accounts, cleanup := exampleAccounts()
-	defer cleanup()
-	ctx := context.Background()
-	taken := Account{Name: "Ada", Email: "ada@example.com"}
-	if err := accounts.Create(ctx, &taken); err != nil {
-		log.Fatal(err)
-	}
-
-	var tx repository.Tx
-	tx.Include(accounts.PlanCreate(ctx, &Account{Name: "Grace", Email: "grace@example.com"}))
-	tx.Include(accounts.PlanCreate(ctx, &Account{Name: "Imposter", Email: "ada@example.com"}))
-	err := tx.Commit(ctx, client)
-
-	var txErr *repository.TxError
-	var dup *repository.UniqueError
-	if errors.As(err, &txErr) && errors.As(err, &dup) {
-		fmt.Printf("write %d failed: %s %s is taken\n", txErr.Index, dup.Attribute, dup.Value)
-	}
-	// Output: write 1 failed: email ada@example.com is taken
-}
-
 func ExampleIncrement() {
-	client, accounts, cleanup := exampleAccounts()
-	defer cleanup()
 	ctx := context.Background()
-	a := Account{Name: "Ada"}
-	if err := accounts.Create(ctx, &a); err != nil {
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	table := index.Table{Name: "accounts-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk")}
+	if err := index.Create(ctx, client, table); err != nil {
+		log.Fatal(err)
+	}
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
+
+	type Account struct {
+		ID    string `dynamodbav:"id"`
+		Email string `dynamodbav:"email"`
+	}
+	type Stats struct {
+		ID       string `dynamodbav:"id"`
+		Accounts int    `dynamodbav:"accounts"`
+	}
+	accounts, err := repository.New[Account](client, table, repository.WithKeys("ACCOUNT#{id}", "PROFILE"),
+		repository.WithUnique("email"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	stats, err := repository.New[Stats](client, table, repository.WithKeys("STATS#{id}", "STATS"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	s := Stats{}
+	if err := stats.Create(ctx, &s); err != nil {
 		log.Fatal(err)
 	}
 
-	var tx repository.Tx
-	tx.Include(conditional.Increment(ctx, accounts, a.ID, "count", 3))
-	if err := tx.Commit(ctx, client); err != nil {
+	// An account and the count of accounts, atomically (principle 4 and 7).
+	for _, email := range []string{"ada@example.com", "grace@example.com", "ada@example.com"} {
+		var tx repository.Tx
+		tx.Include(accounts.PlanCreate(ctx, &Account{Email: email}))
+		tx.Include(conditional.Increment(ctx, stats, s.ID, "accounts", 1))
+		err := tx.Commit(ctx, client)
+		var txErr *repository.TxError
+		if errors.As(err, &txErr) && errors.Is(err, repository.ErrDuplicate) {
+			fmt.Printf("write %d failed: %s is taken\n", txErr.Index, email)
+		}
+	}
+	got, err := stats.Get(ctx, s.ID, repository.ConsistentRead())
+	if err != nil {
 		log.Fatal(err)
 	}
-	got, _ := accounts.Get(ctx, a.ID, repository.ConsistentRead())
-	fmt.Println(got.Count)
-	// Output: 3
+	fmt.Println(got.Accounts)
+	// Output:
+	// write 0 failed: ada@example.com is taken
+	// 2
 }

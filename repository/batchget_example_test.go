@@ -4,17 +4,41 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"os"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/uuid"
+
+	"github.com/tablestakes/tablestakes/index"
 	"github.com/tablestakes/tablestakes/repository"
 )
 
 func ExampleRepository_BatchGet() {
-	firms, cleanup := exampleFirms()
-	defer cleanup()
 	ctx := context.Background()
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	table := index.Table{Name: "firms-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk")}
+	if err := index.Create(ctx, client, table); err != nil {
+		log.Fatal(err)
+	}
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
+
+	type Firm struct {
+		ID       string `dynamodbav:"id"`
+		Name     string `dynamodbav:"name"`
+		Industry string `dynamodbav:"industry"`
+	}
+	firms, err := repository.New[Firm](client, table, repository.WithKeys("FIRM#{id}", "PROFILE"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	var ids []string
 	for _, name := range []string{"Acme", "Bolt", "Cobalt"} {
-		f := Firm{Name: name, Industry: "fintech", Founded: "2020"}
+		f := Firm{Name: name, Industry: "fintech"}
 		if err := firms.Create(ctx, &f); err != nil {
 			log.Fatal(err)
 		}

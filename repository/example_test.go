@@ -1,5 +1,10 @@
 package repository_test
 
+// Each example stands alone: it makes its client (DynamoDB Local, from
+// DYNAMODB_ENDPOINT; in production, dynamodb.NewFromConfig(cfg)), its
+// table and its repository, so that it can be copied from the docs page
+// and run.
+
 import (
 	"context"
 	"errors"
@@ -7,73 +12,39 @@ import (
 	"log"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/google/uuid"
 
 	"github.com/tablestakes/tablestakes/index"
-	"github.com/tablestakes/tablestakes/internal/localaws"
 	"github.com/tablestakes/tablestakes/repository"
 )
 
-// Firm is the model the examples store.
-type Firm struct {
-	ID        string `dynamodbav:"id"`
-	Name      string `dynamodbav:"name"`
-	Industry  string `dynamodbav:"industry"`
-	Founded   string `dynamodbav:"founded"`
-	NameLower string `dynamodbav:"nameLower,omitempty"`
-}
-
-var firmsByIndustry = index.AccessPattern{
-	Name:       "firms by industry, newest first",
-	Index:      "by-industry",
-	Descending: true,
-	Reads:      []string{"id", "name", "industry", "founded"},
-}
-
-// exampleFirms creates a fresh table on DynamoDB Local (DYNAMODB_ENDPOINT,
-// as scripts/test.sh sets it) and a repository of Firm in it.
-func exampleFirms(opts ...repository.Option) (*repository.Repository[Firm], func()) {
-	ep := os.Getenv(localaws.EnvDynamoDB)
-	if ep == "" {
-		log.Fatal("examples need DynamoDB Local: eval \"$(scripts/local-aws.sh start)\"")
-	}
-	client := localaws.DynamoDB(ep)
-	table := index.Table{
-		Name:         fmt.Sprintf("example-firms-%d", time.Now().UnixNano()),
-		PartitionKey: index.S("pk"),
-		SortKey:      index.S("sk"),
-		Indexes: []index.Index{{
-			Name:         "by-industry",
-			PartitionKey: index.S("industry"),
-			SortKey:      index.S("founded"),
-			Projection:   index.Include("id", "name"),
-		}},
-		Patterns: []index.AccessPattern{firmsByIndustry},
-	}
+func ExampleRepository_Create() {
 	ctx := context.Background()
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	table := index.Table{Name: "firms-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk")}
 	if err := index.Create(ctx, client, table); err != nil {
 		log.Fatal(err)
 	}
-	opts = append([]repository.Option{repository.WithKeys("FIRM#{id}", "PROFILE")}, opts...)
-	repo, err := repository.New[Firm](client, table, opts...)
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
+
+	type Firm struct {
+		ID   string `dynamodbav:"id"`
+		Name string `dynamodbav:"name"`
+	}
+	firms, err := repository.New[Firm](client, table, repository.WithKeys("FIRM#{id}", "PROFILE"))
 	if err != nil {
 		log.Fatal(err)
 	}
-	return repo, func() {
-		_, _ = client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
-	}
-}
 
-func ExampleRepository_Create() {
-	firms, cleanup := exampleFirms()
-	defer cleanup()
-	ctx := context.Background()
-
-	f := Firm{Name: "Acme", Industry: "fintech", Founded: "2019"}
-	if err := firms.Create(ctx, &f); err != nil {
+	f := Firm{Name: "Acme"}
+	if err := firms.Create(ctx, &f); err != nil { // f.ID is a new UUIDv7
 		log.Fatal(err)
 	}
 	got, err := firms.Get(ctx, f.ID)
@@ -82,7 +53,7 @@ func ExampleRepository_Create() {
 	}
 	fmt.Println(got.Name, len(got.ID))
 
-	_, err = firms.Get(ctx, "42")
+	_, err = firms.Get(ctx, "42") // refused before any request
 	fmt.Println(errors.Is(err, repository.ErrInvalidID))
 	// Output:
 	// Acme 36
@@ -90,13 +61,30 @@ func ExampleRepository_Create() {
 }
 
 func ExampleRepository_Update() {
-	firms, cleanup := exampleFirms(
-		repository.Derive("nameLower", func(f *Firm) any { return strings.ToLower(f.Name) }, "name"),
-	)
-	defer cleanup()
 	ctx := context.Background()
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	table := index.Table{Name: "firms-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk")}
+	if err := index.Create(ctx, client, table); err != nil {
+		log.Fatal(err)
+	}
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
 
-	f := Firm{Name: "Acme", Industry: "fintech", Founded: "2019"}
+	type Firm struct {
+		ID        string `dynamodbav:"id"`
+		Name      string `dynamodbav:"name"`
+		NameLower string `dynamodbav:"nameLower,omitempty"`
+	}
+	firms, err := repository.New[Firm](client, table, repository.WithKeys("FIRM#{id}", "PROFILE"),
+		// Kept fresh on every write, in the same request (principle 4).
+		repository.Derive("nameLower", func(f *Firm) any { return strings.ToLower(f.Name) }, "name"))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	f := Firm{Name: "Acme"}
 	if err := firms.Create(ctx, &f); err != nil {
 		log.Fatal(err)
 	}
@@ -109,9 +97,33 @@ func ExampleRepository_Update() {
 }
 
 func ExampleRepository_Query() {
-	firms, cleanup := exampleFirms()
-	defer cleanup()
 	ctx := context.Background()
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	byIndustry := index.AccessPattern{Name: "firms by industry, newest first", Index: "by-industry", Descending: true}
+	table := index.Table{
+		Name: "firms-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk"),
+		Indexes: []index.Index{{Name: "by-industry", PartitionKey: index.S("industry"), SortKey: index.S("founded")}},
+		// A query must name a pattern the table declares (principle 8).
+		Patterns: []index.AccessPattern{byIndustry},
+	}
+	if err := index.Create(ctx, client, table); err != nil {
+		log.Fatal(err)
+	}
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
+
+	type Firm struct {
+		ID       string `dynamodbav:"id"`
+		Name     string `dynamodbav:"name"`
+		Industry string `dynamodbav:"industry"`
+		Founded  string `dynamodbav:"founded"`
+	}
+	firms, err := repository.New[Firm](client, table, repository.WithKeys("FIRM#{id}", "PROFILE"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	for _, f := range []Firm{{Name: "Acme", Founded: "2019"}, {Name: "Bolt", Founded: "2021"}, {Name: "Cobalt", Founded: "2020"}} {
 		f.Industry = "fintech"
 		if err := firms.Create(ctx, &f); err != nil {
@@ -119,7 +131,7 @@ func ExampleRepository_Query() {
 		}
 	}
 
-	for f, err := range firms.Query(ctx, firmsByIndustry.Partition("fintech").Where(index.Ge("2020"))) {
+	for f, err := range firms.Query(ctx, byIndustry.Partition("fintech").Where(index.Ge("2020"))) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -131,19 +143,42 @@ func ExampleRepository_Query() {
 }
 
 func ExampleRepository_Page() {
-	firms, cleanup := exampleFirms()
-	defer cleanup()
 	ctx := context.Background()
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	byIndustry := index.AccessPattern{Name: "firms by industry", Index: "by-industry"}
+	table := index.Table{
+		Name: "firms-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk"),
+		Indexes:  []index.Index{{Name: "by-industry", PartitionKey: index.S("industry"), SortKey: index.S("founded")}},
+		Patterns: []index.AccessPattern{byIndustry},
+	}
+	if err := index.Create(ctx, client, table); err != nil {
+		log.Fatal(err)
+	}
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
+
+	type Firm struct {
+		ID       string `dynamodbav:"id"`
+		Industry string `dynamodbav:"industry"`
+		Founded  string `dynamodbav:"founded"`
+	}
+	// Every process serving the same cursors shares the secret.
+	firms, err := repository.New[Firm](client, table, repository.WithKeys("FIRM#{id}", "PROFILE"),
+		repository.WithCursorSecret([]byte("0123456789abcdef0123456789abcdef")))
+	if err != nil {
+		log.Fatal(err)
+	}
 	for i := range 5 {
-		f := Firm{Name: fmt.Sprint("firm ", i), Industry: "fintech", Founded: fmt.Sprint(2020 + i)}
-		if err := firms.Create(ctx, &f); err != nil {
+		if err := firms.Create(ctx, &Firm{Industry: "fintech", Founded: fmt.Sprint(2020 + i)}); err != nil {
 			log.Fatal(err)
 		}
 	}
 
 	var cursor repository.Cursor // from the previous response; empty for the first page
 	for page := 1; ; page++ {
-		items, next, err := firms.Page(ctx, firmsByIndustry.Partition("fintech"), cursor, repository.Limit(2))
+		items, next, err := firms.Page(ctx, byIndustry.Partition("fintech"), cursor, repository.Limit(2))
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -153,7 +188,7 @@ func ExampleRepository_Page() {
 		}
 		cursor = next
 	}
-	_, _, err := firms.Page(ctx, firmsByIndustry.Partition("fintech"), "edited-cursor")
+	_, _, err = firms.Page(ctx, byIndustry.Partition("fintech"), "edited-cursor")
 	fmt.Println(errors.Is(err, repository.ErrInvalidCursor))
 	// Output:
 	// page 1 2 items
@@ -163,37 +198,59 @@ func ExampleRepository_Page() {
 }
 
 func ExampleRepository_Scan() {
-	firms, cleanup := exampleFirms()
-	defer cleanup()
+	type Firm struct {
+		ID string `dynamodbav:"id"`
+	}
+	client := dynamodb.New(dynamodb.Options{Region: "us-east-1"}) // no request is sent
+	firms, err := repository.New[Firm](client, index.Table{Name: "firms", PartitionKey: index.S("id")})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Without WithScan, a scan is refused (principle 12).
 	for _, err := range firms.Scan(context.Background()) {
 		fmt.Println(errors.Is(err, repository.ErrScanDisabled))
 	}
 	// Output: true
 }
 
-// Filing is a child of Firm: a firm's filings grow without bound, so they
-// are items of their own in the firm's partition.
-type Filing struct {
-	ID     string `dynamodbav:"id"`
-	FirmID string `dynamodbav:"firmId"`
-	Title  string `dynamodbav:"title"`
-}
-
 func ExampleWithParent() {
-	firms, cleanup := exampleFirms()
-	defer cleanup()
 	ctx := context.Background()
-	filingsOf := index.AccessPattern{Name: "a firm's filings, oldest first", PartitionPrefix: "FIRM#", SortPrefix: "FILING#"}
-	table := firms.Table()
-	table.Patterns = append(table.Patterns, filingsOf)
-	filings, err := repository.New[Filing](firms.Client(), table,
-		repository.WithParent("firmId"),
-		repository.WithKeys("FIRM#{firmId}", "FILING#{id}"))
+	client := dynamodb.New(dynamodb.Options{
+		Region: "us-east-1", BaseEndpoint: aws.String(os.Getenv("DYNAMODB_ENDPOINT")), // DynamoDB Local
+		Credentials: credentials.NewStaticCredentialsProvider("local", "local", ""),
+	})
+	// A firm's filings grow without bound: items of their own in the
+	// firm's partition (principle 11), read with one query.
+	const filingPK, filingSK index.Template = "FIRM#{firmId}", "FILING#{id}"
+	filingsOf := index.Children("a firm's filings, oldest first", filingPK, filingSK, false)
+	table := index.Table{
+		Name: "firms-" + uuid.NewString(), PartitionKey: index.S("pk"), SortKey: index.S("sk"),
+		Patterns: []index.AccessPattern{filingsOf},
+	}
+	if err := index.Create(ctx, client, table); err != nil {
+		log.Fatal(err)
+	}
+	defer client.DeleteTable(ctx, &dynamodb.DeleteTableInput{TableName: aws.String(table.Name)})
+
+	type Firm struct {
+		ID   string `dynamodbav:"id"`
+		Name string `dynamodbav:"name"`
+	}
+	type Filing struct {
+		ID     string `dynamodbav:"id"`
+		FirmID string `dynamodbav:"firmId"`
+		Title  string `dynamodbav:"title"`
+	}
+	firms, err := repository.New[Firm](client, table, repository.WithKeys("FIRM#{id}", "PROFILE"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	filings, err := repository.New[Filing](client, table, repository.WithParent("firmId"), repository.WithKeys(filingPK, filingSK))
 	if err != nil {
 		log.Fatal(err)
 	}
 
-	f := Firm{Name: "Acme", Industry: "fintech", Founded: "2019"}
+	f := Firm{Name: "Acme"}
 	if err := firms.Create(ctx, &f); err != nil {
 		log.Fatal(err)
 	}
@@ -202,8 +259,8 @@ func ExampleWithParent() {
 			log.Fatal(err)
 		}
 	}
-	// One query of the firm's partition reads its filings, not the firm.
-	for filing, err := range filings.Query(ctx, filingsOf.Partition(f.ID), repository.ConsistentRead()) {
+	// In scopes the query to the firm's partition: its filings, not the firm.
+	for filing, err := range filings.In(f.ID).Query(ctx, filingsOf.Partition(nil), repository.ConsistentRead()) {
 		if err != nil {
 			log.Fatal(err)
 		}
