@@ -25,6 +25,21 @@ func backupClient(c Client, t Table) (BackupClient, error) {
 	return b, nil
 }
 
+// optionalClients returns the TTL and backup operations of c that t's
+// declaration needs (nil where it needs none), or an error matching
+// [ErrNoTTLClient] or [ErrNoBackupClient] when c lacks them.
+func optionalClients(c Client, t Table) (TTLClient, BackupClient, error) {
+	var ttl TTLClient
+	if t.TTL != "" {
+		var ok bool
+		if ttl, ok = c.(TTLClient); !ok {
+			return nil, nil, fmt.Errorf("%w: table %q declares the TTL attribute %q", ErrNoTTLClient, t.Name, t.TTL)
+		}
+	}
+	backup, err := backupClient(c, t)
+	return ttl, backup, err
+}
+
 // unknownOperation reports an endpoint that does not implement the
 // operation, as DynamoDB Local does not implement the backup operations.
 func unknownOperation(err error) bool {

@@ -29,14 +29,7 @@ func Verify(ctx context.Context, c Client, t Table) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
-	var ttl TTLClient
-	if t.TTL != "" {
-		var ok bool
-		if ttl, ok = c.(TTLClient); !ok {
-			return fmt.Errorf("%w: table %q declares the TTL attribute %q", ErrNoTTLClient, t.Name, t.TTL)
-		}
-	}
-	backup, err := backupClient(c, t)
+	ttl, backup, err := optionalClients(c, t)
 	if err != nil {
 		return err
 	}
