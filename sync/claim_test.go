@@ -3,6 +3,7 @@ package sync_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -121,7 +122,12 @@ func TestClaimCheckOverTheWire(t *testing.T) {
 		st, err := f.stats.Get(ctx, id, repository.ConsistentRead())
 		return err == nil && st.CompanyName == "Acme", "stats: " + st.CompanyName + " " + errString(err)
 	})
-	require.Equal(t, uint64(1), subscriber.Counts().Applied)
+	// Counted once the apply has returned, a moment after the copy is
+	// written.
+	eventually(t, "the apply counted", func() (bool, string) {
+		n := subscriber.Counts().Applied
+		return n == 1, fmt.Sprint("applied ", n)
+	})
 }
 
 func errString(err error) string {
