@@ -210,20 +210,20 @@ func (c *raceOnRead) GetItem(ctx context.Context, in *dynamodb.GetItemInput, o .
 }
 
 // TestVersionedPutRacingRecreate: a versioned Put whose item is deleted
-// and created again under the same id, at version 1 again, while the Put
-// is planned, never leaves a guard without its owner, and fails rather
-// than land on the new item when it read the item absent.
+// and created again under the same id while the Put is planned never lands
+// on the new item — which starts at a version no earlier item of the id
+// had — and never leaves a guard without its owner.
 func TestVersionedPutRacingRecreate(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {
 		name      string
 		before    bool   // the Delete runs before Put reads the current item, the Create after
 		recreated string // the email of the item created again
-		want      error  // nil: the Put may land
+		want      error
 	}{
 		{"read absent", true, "c@example.com", repository.ErrNotFound},
 		{"read before, other value", false, "c@example.com", repository.ErrConditionFailed},
-		{"read before, same value", false, "a@example.com", nil},
+		{"read before, same value", false, "a@example.com", repository.ErrVersionConflict},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
@@ -246,11 +246,11 @@ func TestVersionedPutRacingRecreate(t *testing.T) {
 			stale := a
 			stale.Email = "b@example.com"
 			err = putter.Put(ctx, &stale)
-			if tt.want != nil {
-				require.ErrorIs(t, err, tt.want)
-			} else {
-				require.NoError(t, err)
-			}
+			require.ErrorIs(t, err, tt.want)
+			again, err := repo.Get(ctx, a.ID, repository.ConsistentRead())
+			require.NoError(t, err)
+			require.Equal(t, "again", again.Name, "the new item is untouched")
+			require.Greater(t, again.Version, int64(1), "created again under a given id: a version no earlier item had")
 			checkGuards(t, client, repo)
 		})
 	}
@@ -365,4 +365,26 @@ func TestExactlyOnceCapacity(t *testing.T) {
 	for _, op := range []string{"Update", "Add"} {
 		require.Greater(t, e[op], 2*p[op], "%s: twice the write, and the read back", op)
 	}
+}
+
+// TestStaleWritesMissRecreatedItems: Update and Delete expecting a version
+// of a deleted item never land on the item created again under its id.
+func TestStaleWritesMissRecreatedItems(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	repo := newAccounts(t, ddbtest.DynamoDB(t))
+	a := Account{Name: "first"}
+	require.NoError(t, repo.Create(ctx, &a))
+	require.Equal(t, int64(1), a.Version, "a generated id starts at version 1")
+	require.NoError(t, repo.Delete(ctx, a.ID, repository.IfVersion(1)))
+	again := Account{ID: a.ID, Name: "again"}
+	require.NoError(t, repo.Create(ctx, &again))
+	require.Greater(t, again.Version, int64(1))
+
+	_, err := repo.Update(ctx, a.ID, repository.Set("name", "stale"), repository.IfVersion(1))
+	require.ErrorIs(t, err, repository.ErrVersionConflict, "stale Update")
+	require.ErrorIs(t, repo.Delete(ctx, a.ID, repository.IfVersion(1)), repository.ErrVersionConflict, "stale Delete")
+	got := get(t, repo, a.ID)
+	require.Equal(t, "again", got.Name)
+	require.Equal(t, again.Version, got.Version)
 }

@@ -3,6 +3,7 @@ package repository
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -13,7 +14,10 @@ import (
 // valid UUID, or, with [WithNaturalKey], non-empty. The write is conditional
 // on no item having the key, so Create never overwrites. Precompute hooks
 // and derived attributes are applied to item first; a versioned model's
-// version is set to 1; unique attributes get their guards in the same
+// version is set to 1 for a generated id, and for an id the caller gave to
+// the current time in microseconds, so that an id deleted and created again
+// never repeats a version of its earlier item; unique attributes get their
+// guards in the same
 // transaction.
 //
 // It returns an [*IDError], [*ItemTooLargeError] (over 400 KB),
@@ -38,15 +42,17 @@ func (r *Repository[T]) PlanCreate(ctx context.Context, item *T, opts ...CallOpt
 	if item == nil {
 		return nil, &ModelError{Model: r.model, Reason: "nil item"}
 	}
+	generated := false
 	if r.idOf(item) == "" && !r.s.natural {
 		id, err := r.newID()
 		if err != nil {
 			return nil, err
 		}
 		r.setID(item, id)
+		generated = true
 	}
 	if r.Versioned() {
-		r.setVersion(item, 1)
+		r.setVersion(item, r.firstVersion(generated))
 	}
 	c := newCall(opts)
 	m, key, err := r.encode(ctx, item)
@@ -147,4 +153,19 @@ func (r *Repository[T]) PlanPut(ctx context.Context, item *T, opts ...CallOption
 		}
 	}
 	return w, nil
+}
+
+// firstVersion is the version Create writes: 1 for an item whose id the
+// repository generated, which no earlier item had; for an id the caller
+// gave (a natural key, an id deleted and created again) the current time
+// in microseconds, so that the versions of an id never repeat across its
+// incarnations — a write expecting a version of the deleted item cannot
+// land on the new one, and versions keep ordering the id's changes (sync's
+// order markers) after it is created again. A version field of 32 bits
+// cannot hold that, and starts at 1.
+func (r *Repository[T]) firstVersion(generated bool) int64 {
+	if generated || r.versionBits < 64 {
+		return 1
+	}
+	return max(time.Now().UnixMicro(), 1)
 }

@@ -35,6 +35,8 @@ type Repository[T any] struct {
 	idPath []int
 	// versionPath locates the version field; nil when not versioned.
 	versionPath []int
+	// versionBits is the size of the version field.
+	versionBits int
 	// entity names the item type in unique guard keys.
 	entity string
 	// entityType is the model's entity type, and entityTypeValue its

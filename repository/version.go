@@ -24,6 +24,7 @@ func (r *Repository[T]) initVersion(rt reflect.Type) error {
 		return &ModelError{Model: r.model, Reason: fmt.Sprintf("WithVersion(%q): field is %s; want an integer", r.s.versionAttr, ft)}
 	}
 	r.versionPath = path
+	r.versionBits = ft.Bits()
 	return nil
 }
 

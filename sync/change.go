@@ -211,12 +211,14 @@ func (c Change) Decode(out any) error {
 // it with a copy and apply a change only when its order is greater, which
 // makes applying idempotent and tolerant of reordering.
 //
-// Versions order the changes of one item's life. An owner item deleted and
-// created again under the same id starts again at version 1, below its
-// earlier changes; with generated UUID ids (principle 1) that never
-// happens, but an owner keyed by a natural key that can be reused should
-// publish without [WithVersionAttribute], so that stream sequence numbers,
-// which only grow, order its changes.
+// Versions order the changes of an item across its lives too: a
+// repository's Create gives an id the caller chose (a natural key, an id
+// deleted and created again) the current time in microseconds as its first
+// version, above every version an earlier item of the id reached, while a
+// generated id (principle 1) starts at 1 and is never created again. Only
+// an owner whose version field has 32 bits, which starts every life at 1,
+// should publish without [WithVersionAttribute] if its ids are reused, so
+// that stream sequence numbers, which only grow, order its changes.
 func (c Change) Order() string {
 	tail := "0"
 	if c.Event == Remove {
