@@ -109,7 +109,8 @@ func NewCollection(members ...Member) (*Collection, error) {
 //
 // It returns [index.ErrInvalidPattern] or [index.ErrUndeclaredIndex] for a
 // query the table does not declare, or whose partition cannot hold one of
-// the members' items; an error matching [ErrInvalidCursor]; a member's
+// the members' items; [ErrInvalidValue] for a [Limit] that is negative or
+// over [MaxPageSize]; an error matching [ErrInvalidCursor]; a member's
 // decode error; or the SDK's error. Items handed over before an error stay
 // in the members' slices.
 func (col *Collection) Page(ctx context.Context, q index.Query, after Cursor, opts ...CallOption) (Cursor, error) {
@@ -117,6 +118,9 @@ func (col *Collection) Page(ctx context.Context, q index.Query, after Cursor, op
 		return "", &ModelError{Model: "Collection", Reason: "no members"}
 	}
 	c := newCall(opts)
+	if err := checkLimit(c, true); err != nil {
+		return "", err
+	}
 	size := c.limit
 	if size <= 0 {
 		size = DefaultPageSize

@@ -23,6 +23,12 @@ import (
 // the shape of T's key templates ([WithKeys]) and lies outside the
 // library's reserved key space. Other items are skipped ([Skipped] counts
 // them), never decoded as T.
+//
+// A query of a secondary index that does not project the attribute
+// (KEYS_ONLY, or INCLUDE without "_et") tells types apart by their keys
+// alone, which both types' items always carry: where two types share an
+// index and a key layout without literal text ("{id}"), project "_et" into
+// the index, or give each type's keys a prefix of its own.
 const EntityTypeAttribute = "_et"
 
 // initEntityType names the entity type at New and checks that no field
