@@ -24,25 +24,12 @@ func (c *Codec) decode(item map[string]types.AttributeValue, p unsafe.Pointer) e
 // decodeFields decodes the attributes of m that are fields of the struct
 // node n into the struct at p; others are ignored.
 func decodeFields(n *node, m map[string]types.AttributeValue, p unsafe.Pointer) error {
-	if len(m) < len(n.fields) {
-		for name, av := range m {
-			i, ok := n.byName[name]
-			if !ok {
-				continue
-			}
-			f := &n.fields[i]
-			if err := decodeNode(f.n, av, f.addrAlloc(p)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	for i := range n.fields {
-		f := &n.fields[i]
-		av, ok := m[f.name]
+	for name, av := range m {
+		i, ok := n.fieldByName(name)
 		if !ok {
 			continue
 		}
+		f := &n.fields[i]
 		if err := decodeNode(f.n, av, f.addrAlloc(p)); err != nil {
 			return err
 		}

@@ -93,6 +93,12 @@ type node struct {
 	set    byte     // 'S', 'N' or 'B' for a set
 	fields []field  // of a struct
 	byName map[string]int
+	// folded finds a field by a name that equals its own under case
+	// folding, as attributevalue's decoder does when no name is equal:
+	// by lower-case ASCII name; foldScan is set when a field name is not
+	// ASCII, and fields must be searched one by one.
+	folded   map[string]int
+	foldScan bool
 	fast   fastKind // typed paths for common types
 	// textKey is set on a map key node decoded with UnmarshalText.
 	textKey bool
@@ -514,14 +520,52 @@ func (p *planner) planFields(n *node) error {
 		if omit {
 			m |= modeOmit
 		}
-		fn, err := p.plan(c.sf.Type, m, true)
+		fn, err := p.plan(c.sf.Type, m, n.addr)
 		if err != nil {
 			return err
 		}
 		n.byName[c.name] = len(n.fields)
 		n.fields = append(n.fields, field{name: c.name, path: c.path, omit: omit, n: fn})
 	}
+	n.folded = make(map[string]int, len(n.fields))
+	for i, f := range n.fields {
+		if !isASCII(f.name) {
+			n.foldScan = true
+			continue
+		}
+		if _, ok := n.folded[strings.ToLower(f.name)]; !ok {
+			n.folded[strings.ToLower(f.name)] = i
+		}
+	}
 	return nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// fieldByName returns the index of the field attributevalue's decoder
+// decodes the attribute name into: the field of that name, else the first
+// whose name equals it under case folding.
+func (n *node) fieldByName(name string) (int, bool) {
+	if i, ok := n.byName[name]; ok {
+		return i, true
+	}
+	if n.foldScan || !isASCII(name) {
+		for i, f := range n.fields {
+			if strings.EqualFold(f.name, name) {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	i, ok := n.folded[strings.ToLower(name)]
+	return i, ok
 }
 
 func lessIndex(a, b []int) bool {
@@ -567,7 +611,3 @@ func (f *field) addrAlloc(p unsafe.Pointer) unsafe.Pointer {
 	return p
 }
 
-// validName reports whether name can be an attribute name.
-func validName(name string) bool {
-	return name != "" && len(name) <= itemsize.MaxNameLen && utf8.ValidString(name)
-}
