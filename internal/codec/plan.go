@@ -86,12 +86,12 @@ type node struct {
 	// pointer type (a Marshaler) is found.
 	addr bool
 
-	elem   *node    // of a pointer, slice, array, set or map
-	key    *node    // of a map
-	esize  uintptr  // element size of a slice or array
-	length int      // of an array
-	set    byte     // 'S', 'N' or 'B' for a set
-	fields []field  // of a struct
+	elem   *node   // of a pointer, slice, array, set or map
+	key    *node   // of a map
+	esize  uintptr // element size of a slice or array
+	length int     // of an array
+	set    byte    // 'S', 'N' or 'B' for a set
+	fields []field // of a struct
 	byName map[string]int
 	// folded finds a field by a name that equals its own under case
 	// folding, as attributevalue's decoder does when no name is equal:
@@ -99,7 +99,7 @@ type node struct {
 	// ASCII, and fields must be searched one by one.
 	folded   map[string]int
 	foldScan bool
-	fast   fastKind // typed paths for common types
+	fast     fastKind // typed paths for common types
 	// textKey is set on a map key node decoded with UnmarshalText.
 	textKey bool
 }
@@ -610,4 +610,3 @@ func (f *field) addrAlloc(p unsafe.Pointer) unsafe.Pointer {
 	}
 	return p
 }
-
