@@ -274,6 +274,17 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 	r.cursors = cursors
 	r.enc = newEncoder()
 	r.dec = attributevalue.NewDecoder()
+	// The attributes items hold besides T's fields.
+	known := append(table.KeyAttributes(), EntityTypeAttribute)
+	known = append(known, r.indexAttrs...)
+	known = append(known, r.s.attrs...)
+	for _, d := range r.derived {
+		known = append(known, d.attr)
+	}
+	for _, k := range r.s.indexKeys {
+		known = append(known, k.attr)
+	}
+	r.items = r.items.Known(known...)
 	if r.notExists, err = expression.NewBuilder().WithCondition(
 		expression.AttributeNotExists(expression.NameNoDotSplit(table.PartitionKey.Name))).Build(); err != nil {
 		return nil, &ModelError{Model: model, Reason: "partition key condition: " + err.Error()}

@@ -17,7 +17,29 @@ import (
 type Codec struct {
 	t    reflect.Type
 	root *node
+	// known are attributes that items hold besides the fields and that
+	// are no field's name under case folding ([Codec.Known]).
+	known []string
 }
+
+// Known returns a codec of the same type told that items hold the named
+// attributes besides the type's fields (table keys, say): a decoded item
+// whose every attribute is a field's or one of these needs no search for
+// fields named alike under case folding, which attributevalue's decoder
+// does for any other attribute.
+func (c *Codec) Known(names ...string) *Codec {
+	k := *c
+	k.known = nil
+	for _, name := range names {
+		if _, ok := c.root.fieldByName(name); !ok && c.root.kind == kStruct {
+			k.known = append(k.known, name)
+		}
+	}
+	return &k
+}
+
+// Known is [Codec.Known].
+func (c *Typed[T]) Known(names ...string) *Typed[T] { return &Typed[T]{c.c.Known(names...)} }
 
 // New returns the codec of the struct type t, planned on first use and
 // cached. It returns a [*ModelError] for what it would not encode as

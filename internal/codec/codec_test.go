@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/tablestakes/tablestakes/internal/avtime"
 	"github.com/tablestakes/tablestakes/internal/itemsize"
 )
 
@@ -442,4 +443,22 @@ func valueOf(v reflect.Value) any {
 		return v.Interface()
 	}
 	return fmt.Sprint(v)
+}
+
+// TestFormatTime checks the codec's time writer against avtime.Format.
+func TestFormatTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	times := []time.Time{{}, time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(-1, 12, 31, 23, 59, 59, 0, time.UTC), time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 1, 0, 0, 5, time.FixedZone("", -5*3600))}
+	for range 1000 {
+		times = append(times, time.Unix(r.Int64N(2*maxLayoutUnix)-maxLayoutUnix, r.Int64N(1e9)).In(time.FixedZone("", r.IntN(40000)-20000)))
+	}
+	for _, tm := range times {
+		got, err := formatTime(tm)
+		want, wantErr := avtime.Format(tm)
+		if got != want || (err == nil) != (wantErr == nil) {
+			t.Errorf("formatTime(%v) = %q, %v; want %q, %v", tm, got, err, want, wantErr)
+		}
+	}
 }

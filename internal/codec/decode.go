@@ -18,13 +18,42 @@ func (c *Codec) decode(item map[string]types.AttributeValue, p unsafe.Pointer) e
 	if c.root.kind != kStruct {
 		return fallbackDec.Decode(&types.AttributeValueMemberM{Value: item}, reflect.NewAt(c.t, p).Interface())
 	}
-	return decodeFields(c.root, item, p)
+	return decodeFields(c.root, item, p, c.known)
 }
 
 // decodeFields decodes the attributes of m that are fields of the struct
-// node n into the struct at p; others are ignored.
-func decodeFields(n *node, m map[string]types.AttributeValue, p unsafe.Pointer) error {
+// node n into the struct at p; others are ignored. An attribute that is
+// no field's is decoded, as attributevalue does, into the first field
+// whose name equals it under case folding; known lists attributes that
+// are not (see [Codec.Known]).
+func decodeFields(n *node, m map[string]types.AttributeValue, p unsafe.Pointer, known []string) error {
+	hits := 0
+	for i := range n.fields {
+		f := &n.fields[i]
+		av, ok := m[f.name]
+		if !ok {
+			continue
+		}
+		hits++
+		if err := decodeNode(f.n, av, f.addrAlloc(p)); err != nil {
+			return err
+		}
+	}
+	if hits == len(m) {
+		return nil
+	}
+	for _, k := range known {
+		if _, ok := m[k]; ok {
+			hits++
+		}
+	}
+	if hits == len(m) {
+		return nil
+	}
 	for name, av := range m {
+		if _, exact := n.byName[name]; exact {
+			continue
+		}
 		i, ok := n.fieldByName(name)
 		if !ok {
 			continue
@@ -110,7 +139,7 @@ func decodeNode(n *node, av types.AttributeValue, p unsafe.Pointer) error {
 	case *types.AttributeValueMemberM:
 		switch n.kind {
 		case kStruct:
-			return decodeFields(n, v.Value, p)
+			return decodeFields(n, v.Value, p, nil)
 		case kMap:
 			return decodeMap(n, v.Value, p)
 		}

@@ -32,35 +32,56 @@ type sliceHeader struct {
 }
 
 // slabs hand out attribute value members from one allocation per kind,
-// for the scalar fields of one struct.
+// for the scalar fields of one struct (or elements of one list or map):
+// up to cs, cn and cb of each, then one allocation per member.
 type slabs struct {
-	s []types.AttributeValueMemberS
-	n []types.AttributeValueMemberN
-	b []types.AttributeValueMemberBOOL
+	s          []types.AttributeValueMemberS
+	n          []types.AttributeValueMemberN
+	b          []types.AttributeValueMemberBOOL
+	cs, cn, cb int
 }
 
-func (sl *slabs) str(v string, room int) *types.AttributeValueMemberS {
+func (sl *slabs) str(v string) *types.AttributeValueMemberS {
 	if len(sl.s) == cap(sl.s) {
-		sl.s = make([]types.AttributeValueMemberS, 0, max(room, 1))
+		sl.s = make([]types.AttributeValueMemberS, 0, max(sl.cs, 1))
+		sl.cs = 1
 	}
 	sl.s = append(sl.s, types.AttributeValueMemberS{Value: v})
 	return &sl.s[len(sl.s)-1]
 }
 
-func (sl *slabs) num(v string, room int) *types.AttributeValueMemberN {
+func (sl *slabs) num(v string) *types.AttributeValueMemberN {
 	if len(sl.n) == cap(sl.n) {
-		sl.n = make([]types.AttributeValueMemberN, 0, max(room, 1))
+		sl.n = make([]types.AttributeValueMemberN, 0, max(sl.cn, 1))
+		sl.cn = 1
 	}
 	sl.n = append(sl.n, types.AttributeValueMemberN{Value: v})
 	return &sl.n[len(sl.n)-1]
 }
 
-func (sl *slabs) boolean(v bool, room int) *types.AttributeValueMemberBOOL {
+func (sl *slabs) boolean(v bool) *types.AttributeValueMemberBOOL {
 	if len(sl.b) == cap(sl.b) {
-		sl.b = make([]types.AttributeValueMemberBOOL, 0, max(room, 1))
+		sl.b = make([]types.AttributeValueMemberBOOL, 0, max(sl.cb, 1))
+		sl.cb = 1
 	}
 	sl.b = append(sl.b, types.AttributeValueMemberBOOL{Value: v})
 	return &sl.b[len(sl.b)-1]
+}
+
+// structSlabs returns the slabs of the scalar fields of struct node n.
+func structSlabs(n *node) slabs { return slabs{cs: n.nS, cn: n.nN, cb: n.nB} }
+
+// elemSlabs returns the slabs of ln elements of node e.
+func elemSlabs(e *node, ln int) slabs {
+	switch member(e) {
+	case 'S':
+		return slabs{cs: ln}
+	case 'N':
+		return slabs{cn: ln}
+	case 'B':
+		return slabs{cb: ln}
+	}
+	return slabs{}
 }
 
 func null() types.AttributeValue { return &types.AttributeValueMemberNULL{Value: true} }
@@ -75,14 +96,14 @@ func (c *Codec) encode(p unsafe.Pointer, extra int) (map[string]types.AttributeV
 	}
 	out := make(map[string]types.AttributeValue, len(n.fields)+max(extra, 0))
 	size := 0
-	var sl slabs
+	sl := structSlabs(n)
 	for i := range n.fields {
 		f := &n.fields[i]
 		fp := f.addr(p)
 		if fp == nil {
 			continue
 		}
-		av, s, err := encodeMember(f.n, fp, f.omit, 2, &sl, len(n.fields)-i)
+		av, s, err := encodeMember(f.n, fp, f.omit, 2, &sl)
 		if err != nil {
 			return nil, 0, under(err, f.name, 0)
 		}
@@ -182,7 +203,7 @@ func floatAt(p unsafe.Pointer, bits int) float64 {
 // encodeMember encodes a value with attributevalue's field rules: a zero
 // value is left out with omitempty, else NULL when nil. Scalars take their
 // member from sl.
-func encodeMember(n *node, p unsafe.Pointer, omit bool, depth int, sl *slabs, room int) (types.AttributeValue, int, error) {
+func encodeMember(n *node, p unsafe.Pointer, omit bool, depth int, sl *slabs) (types.AttributeValue, int, error) {
 	if isZero(n, p) {
 		if omit {
 			return nil, 0, nil
@@ -197,28 +218,28 @@ func encodeMember(n *node, p unsafe.Pointer, omit bool, depth int, sl *slabs, ro
 		if !utf8.ValidString(s) {
 			return nil, 0, invalidString(s)
 		}
-		return sl.str(s, room), len(s), nil
+		return sl.str(s), len(s), nil
 	case kBool:
-		return sl.boolean(*(*bool)(p), room), 1, nil
+		return sl.boolean(*(*bool)(p)), 1, nil
 	case kInt, kUint, kFloat:
 		s, size, err := number(n, p)
 		if err != nil {
 			return nil, 0, err
 		}
 		if n.m&modeString != 0 {
-			return sl.str(s, room), len(s), nil
+			return sl.str(s), len(s), nil
 		}
-		return sl.num(s, room), size, nil
+		return sl.num(s), size, nil
 	case kTime:
 		if n.m&modeUnix != 0 {
 			s := strconv.FormatInt((*time.Time)(p).Unix(), 10)
-			return sl.num(s, room), decimalSize(s), nil
+			return sl.num(s), decimalSize(s), nil
 		}
-		s, err := avtime.Format(*(*time.Time)(p))
+		s, err := formatTime(*(*time.Time)(p))
 		if err != nil {
 			return nil, 0, invalid(err.Error())
 		}
-		return sl.str(s, room), len(s), nil
+		return sl.str(s), len(s), nil
 	}
 	return encodeValue(n, p, depth)
 }
@@ -226,7 +247,47 @@ func encodeMember(n *node, p unsafe.Pointer, omit bool, depth int, sl *slabs, ro
 // encodeField is encodeMember without slabs.
 func encodeField(n *node, p unsafe.Pointer, omit bool, depth int) (types.AttributeValue, int, error) {
 	var sl slabs
-	return encodeMember(n, p, omit, depth, &sl, 1)
+	return encodeMember(n, p, omit, depth, &sl)
+}
+
+// Seconds since the epoch of the first and last instants that
+// avtime.Layout can write.
+const (
+	minLayoutUnix = -62167219200 // 0000-01-01T00:00:00Z
+	maxLayoutUnix = 253402300799 // 9999-12-31T23:59:59Z
+)
+
+// formatTime is avtime.Format, writing the digits directly.
+func formatTime(t time.Time) (string, error) {
+	if u := t.Unix(); u < minLayoutUnix || u > maxLayoutUnix {
+		return avtime.Format(t) // its error
+	}
+	t = t.UTC()
+	year, month, day := t.Date()
+	hour, minute, sec := t.Clock()
+	ns := t.Nanosecond()
+	var b [30]byte
+	put := func(at, width, v int) {
+		for i := at + width - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	put(0, 4, year)
+	b[4] = '-'
+	put(5, 2, int(month))
+	b[7] = '-'
+	put(8, 2, day)
+	b[10] = 'T'
+	put(11, 2, hour)
+	b[13] = ':'
+	put(14, 2, minute)
+	b[16] = ':'
+	put(17, 2, sec)
+	b[19] = '.'
+	put(20, 9, ns)
+	b[29] = 'Z'
+	return string(b[:]), nil
 }
 
 func invalidString(s string) error {
@@ -332,7 +393,7 @@ func encodeValue(n *node, p unsafe.Pointer, depth int) (types.AttributeValue, in
 		return nil, 0, nil
 	case kString, kBool, kInt, kUint, kFloat, kTime:
 		var sl slabs
-		return encodeMember(n, p, false, depth, &sl, 1)
+		return encodeMember(n, p, false, depth, &sl)
 	case kNumString:
 		s := *(*string)(p)
 		if n.m&modeString != 0 {
@@ -409,14 +470,14 @@ func encodeStruct(n *node, p unsafe.Pointer, depth int) (types.AttributeValue, i
 	}
 	m := make(map[string]types.AttributeValue, len(n.fields))
 	size := 3
-	var sl slabs
+	sl := structSlabs(n)
 	for i := range n.fields {
 		f := &n.fields[i]
 		fp := f.addr(p)
 		if fp == nil {
 			continue
 		}
-		av, s, err := encodeMember(f.n, fp, f.omit, depth+1, &sl, len(n.fields)-i)
+		av, s, err := encodeMember(f.n, fp, f.omit, depth+1, &sl)
 		if err != nil {
 			return nil, 0, under(err, f.name, 0)
 		}
@@ -460,9 +521,9 @@ func encodeList(n *node, p unsafe.Pointer, depth int) (types.AttributeValue, int
 		return &types.AttributeValueMemberL{Value: l}, size, nil
 	}
 	l := make([]types.AttributeValue, 0, ln)
-	var sl slabs
+	sl := elemSlabs(n.elem, ln)
 	for i := 0; i < ln; i++ {
-		av, s, err := encodeMember(n.elem, unsafe.Add(data, uintptr(i)*n.esize), false, depth+1, &sl, ln-i)
+		av, s, err := encodeMember(n.elem, unsafe.Add(data, uintptr(i)*n.esize), false, depth+1, &sl)
 		if err != nil {
 			return nil, 0, under(err, "", i)
 		}
@@ -560,9 +621,8 @@ func encodeMap(n *node, p unsafe.Pointer, depth int) (types.AttributeValue, int,
 	kv := reflect.New(n.t.Key()).Elem()
 	ev := reflect.New(n.t.Elem()).Elem()
 	ep := ev.Addr().UnsafePointer()
-	var sl slabs
-	left := mv.Len()
-	for it := mv.MapRange(); it.Next(); left-- {
+	sl := elemSlabs(n.elem, mv.Len())
+	for it := mv.MapRange(); it.Next(); {
 		kv.SetIterKey(it)
 		k, err := keyString(n.key, kv)
 		if err != nil {
@@ -572,7 +632,7 @@ func encodeMap(n *node, p unsafe.Pointer, depth int) (types.AttributeValue, int,
 			return nil, 0, &InvalidError{Path: f.Path, Reason: f.Reason}
 		}
 		ev.SetIterValue(it)
-		av, s, err := encodeMember(n.elem, ep, false, depth+1, &sl, left)
+		av, s, err := encodeMember(n.elem, ep, false, depth+1, &sl)
 		if err != nil {
 			return nil, 0, under(err, k, 0)
 		}

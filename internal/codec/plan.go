@@ -99,6 +99,9 @@ type node struct {
 	// ASCII, and fields must be searched one by one.
 	folded   map[string]int
 	foldScan bool
+	// nS, nN and nB count the fields that encode as S, N and BOOL members,
+	// which one slab of each holds.
+	nS, nN, nB int
 	fast     fastKind // typed paths for common types
 	// textKey is set on a map key node decoded with UnmarshalText.
 	textKey bool
@@ -527,6 +530,16 @@ func (p *planner) planFields(n *node) error {
 		n.byName[c.name] = len(n.fields)
 		n.fields = append(n.fields, field{name: c.name, path: c.path, omit: omit, n: fn})
 	}
+	for _, f := range n.fields {
+		switch member(f.n) {
+		case 'S':
+			n.nS++
+		case 'N':
+			n.nN++
+		case 'B':
+			n.nB++
+		}
+	}
 	n.folded = make(map[string]int, len(n.fields))
 	for i, f := range n.fields {
 		if !isASCII(f.name) {
@@ -538,6 +551,28 @@ func (p *planner) planFields(n *node) error {
 		}
 	}
 	return nil
+}
+
+// member returns the member a scalar node encodes as: 'S', 'N', 'B' (a
+// BOOL), or 0 for others.
+func member(n *node) byte {
+	switch n.kind {
+	case kString:
+		return 'S'
+	case kBool:
+		return 'B'
+	case kInt, kUint, kFloat:
+		if n.m&modeString != 0 {
+			return 'S'
+		}
+		return 'N'
+	case kTime:
+		if n.m&modeUnix != 0 {
+			return 'N'
+		}
+		return 'S'
+	}
+	return 0
 }
 
 func isASCII(s string) bool {
