@@ -102,7 +102,7 @@ type node struct {
 	// nS, nN and nB count the fields that encode as S, N and BOOL members,
 	// which one slab of each holds.
 	nS, nN, nB int
-	fast     fastKind // typed paths for common types
+	fast       fastKind // typed paths for common types
 	// textKey is set on a map key node decoded with UnmarshalText.
 	textKey bool
 }
