@@ -103,6 +103,13 @@ func compare(t *testing.T, c *Codec, v reflect.Value) {
 func compareDecode(t *testing.T, c *Codec, item map[string]types.AttributeValue) {
 	t.Helper()
 	ours, theirs := reflect.New(c.t), reflect.New(c.t)
+	if foldCollision(item) {
+		// attributevalue decodes attributes equal under case folding
+		// into one field in map order: its result is not one value.
+		// The codec must not panic.
+		_ = c.Decode(item, ours)
+		return
+	}
 	var theirErr error
 	if safely(func() { theirErr = attributevalue.UnmarshalMap(item, theirs.Interface()) }) {
 		if err := c.Decode(item, ours); err == nil {
@@ -461,4 +468,35 @@ func TestFormatTime(t *testing.T) {
 			t.Errorf("formatTime(%v) = %q, %v; want %q, %v", tm, got, err, want, wantErr)
 		}
 	}
+}
+
+// foldCollision reports whether two attribute names of item (at any depth)
+// are equal under case folding.
+func foldCollision(item map[string]types.AttributeValue) bool {
+	seen := map[string]bool{}
+	for k, v := range item {
+		f := strings.ToLower(k)
+		if seen[f] {
+			return true
+		}
+		seen[f] = true
+		if foldCollisionIn(v) {
+			return true
+		}
+	}
+	return false
+}
+
+func foldCollisionIn(v types.AttributeValue) bool {
+	switch v := v.(type) {
+	case *types.AttributeValueMemberM:
+		return foldCollision(v.Value)
+	case *types.AttributeValueMemberL:
+		for _, e := range v.Value {
+			if foldCollisionIn(e) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -50,20 +50,50 @@ func decodeFields(n *node, m map[string]types.AttributeValue, p unsafe.Pointer, 
 	if hits == len(m) {
 		return nil
 	}
+	// Each field is decoded once: an attribute of its name wins over
+	// others equal to it under case folding, and of those the first
+	// found (attributevalue decodes all of them, in map order, and
+	// panics decoding into an interface twice).
+	var once uint64
+	var done []bool
+	if len(n.fields) > 64 {
+		done = make([]bool, len(n.fields))
+	}
+	for i := range n.fields {
+		if _, ok := m[n.fields[i].name]; ok {
+			mark(&once, done, i)
+		}
+	}
 	for name, av := range m {
 		if _, exact := n.byName[name]; exact {
 			continue
 		}
 		i, ok := n.fieldByName(name)
-		if !ok {
+		if !ok || marked(once, done, i) {
 			continue
 		}
+		mark(&once, done, i)
 		f := &n.fields[i]
 		if err := decodeNode(f.n, av, f.addrAlloc(p)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func mark(once *uint64, done []bool, i int) {
+	if done != nil {
+		done[i] = true
+		return
+	}
+	*once |= 1 << i
+}
+
+func marked(once uint64, done []bool, i int) bool {
+	if done != nil {
+		return done[i]
+	}
+	return once&(1<<i) != 0
 }
 
 // decodeFallback decodes av with attributevalue's decoder into the value
