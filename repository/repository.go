@@ -26,7 +26,9 @@ import (
 // Repository reads and writes items of type T in one table, through its key
 // and its declared access patterns only. It is safe for concurrent use.
 //
-// T is a struct encoded with attributevalue's `dynamodbav` tags. It has a
+// T is a struct encoded with attributevalue's `dynamodbav` tags, by a codec
+// planned once at [New] that writes and reads what attributevalue does
+// (see the README, "What is stored is what you wrote"). It has a
 // string id attribute ("id" unless [WithID] or [WithNaturalKey] says
 // otherwise), from which the item's table key is composed ([WithKeys]).
 type Repository[T any] struct {
