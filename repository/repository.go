@@ -343,9 +343,15 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 	// what is added or removed below keeps size the item's size.
 	out, size, err := r.items.Encode(item, len(key)+1+len(r.derived)+len(r.s.indexKeys))
 	if err != nil {
-		var ie *codec.InvalidError
-		if errors.As(err, &ie) {
+		var (
+			ie *codec.InvalidError
+			me *codec.ModelError
+		)
+		switch {
+		case errors.As(err, &ie):
 			return nil, nil, &ValueError{Attribute: ie.Path, Reason: ie.Reason}
+		case errors.As(err, &me):
+			return nil, nil, &ModelError{Model: r.model, Reason: me.Reason}
 		}
 		return nil, nil, fmt.Errorf("repository: encode %s: %w", r.model, err)
 	}
