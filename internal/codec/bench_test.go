@@ -141,3 +141,38 @@ func BenchmarkCodec(b *testing.B) {
 		}
 	})
 }
+
+// TestAllocs guards the allocations of the codec alone on the reference
+// model: encode takes one slab per member kind per struct, list and map,
+// so its count is fixed by the model's shape; decode allocates the decoded
+// value, its tags and its metadata.
+func TestAllocs(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("allocation counts differ under -cover")
+	}
+	c, err := For[benchModel]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := benchValue()
+	item := handItem(&v)
+	enc := testing.AllocsPerRun(100, func() {
+		if _, _, err := c.Encode(&v, 3); err != nil {
+			t.Fatal(err)
+		}
+	})
+	dec := testing.AllocsPerRun(100, func() {
+		var d benchModel
+		if err := c.Decode(item, &d); err != nil {
+			t.Fatal(err)
+		}
+	})
+	hand := testing.AllocsPerRun(100, func() { _ = handItem(&v) })
+	t.Logf("allocations: encode %.0f (hand-written %.0f), decode %.0f", enc, hand, dec)
+	if enc > 23 {
+		t.Errorf("Encode allocates %.0f times; want at most 23", enc)
+	}
+	if dec > 4 {
+		t.Errorf("Decode allocates %.0f times; want at most 4", dec)
+	}
+}
