@@ -152,7 +152,6 @@ var (
 	unmarshalerType   = reflect.TypeFor[attributevalue.Unmarshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
 	textUnmarshaler   = reflect.TypeFor[encoding.TextUnmarshaler]()
-	stringType        = reflect.TypeFor[string]()
 	numberer          = reflect.TypeFor[interface {
 		Float64() (float64, error)
 		Int64() (int64, error)
@@ -397,7 +396,8 @@ func (p *planner) planFields(n *node) error {
 	}
 	var cands []cand
 	next := []queued{{typ: n.t}}
-	count, nextCount := map[reflect.Type]int{}, map[reflect.Type]int{}
+	var count map[reflect.Type]int
+	nextCount := map[reflect.Type]int{}
 	visited := map[reflect.Type]bool{}
 	for len(next) > 0 {
 		current := next
