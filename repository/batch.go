@@ -100,7 +100,7 @@ func (r *Repository[T]) BatchGet(ctx context.Context, ids []string, opts ...Call
 				c.skip()
 				continue
 			}
-			if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, &slots[i]); err != nil {
+			if err := r.items.Decode(item, &slots[i]); err != nil {
 				failed = append(failed, failure{i, err})
 				continue
 			}

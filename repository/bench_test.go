@@ -14,7 +14,7 @@ package repository_test
 //	benchstat -col /impl -filter '.name:/^(Encode|Decode)$/' bench.txt
 //
 // prints the variants side by side with ratios against the first column
-// (sdk, or attributevalue for the codec benchmarks; one unfiltered
+// (sdk, or the hand-written codec for the codec benchmarks; one unfiltered
 // benchstat -col /impl would take sdk as the base of all rows and show the
 // codec rows without ratios). The "sdk" variants do the
 // work a careful user would write by hand — build the key, call the
@@ -661,6 +661,12 @@ func BenchmarkEncode(b *testing.B) {
 	env := newBenchEnv(b)
 	ctx := b.Context()
 	item := benchFixture(0)
+	b.Run("impl=hand", func(b *testing.B) { // bench_codec_test.go
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = handEncode(&item)
+		}
+	})
 	b.Run("impl=attributevalue", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
@@ -691,6 +697,15 @@ func BenchmarkEncode(b *testing.B) {
 func BenchmarkDecode(b *testing.B) {
 	env := newBenchEnv(b)
 	stored := benchStored(b, 0)
+	b.Run("impl=hand", func(b *testing.B) { // bench_codec_test.go
+		b.ReportAllocs()
+		for b.Loop() {
+			var c benchCompany
+			if err := handDecode(stored, &c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("impl=attributevalue", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -60,9 +60,15 @@ func (r *Repository[T]) initEntityType(rt reflect.Type) error {
 // types keyed "{id}" in one table), nor returns it decoded as T. The
 // condition holds on the item as w writes it, so it costs a resend nothing.
 func (r *Repository[T]) sameEntity(w *Write) {
+	w.And(r.entityCond)
+	w.foreign = r.foreign
+}
+
+// initSameEntity builds sameEntity's condition and check once, at New.
+func (r *Repository[T]) initSameEntity() {
 	name := expression.NameNoDotSplit(EntityTypeAttribute)
-	w.And(expression.Or(expression.AttributeNotExists(name), name.Equal(expression.Value(r.entityTypeValue))))
-	w.foreign = func(item map[string]types.AttributeValue) bool { return !r.owns(item) }
+	r.entityCond = expression.Or(expression.AttributeNotExists(name), name.Equal(expression.Value(r.entityTypeValue)))
+	r.foreign = func(item map[string]types.AttributeValue) bool { return !r.owns(item) }
 }
 
 // owns reports whether item is one of T's: it names T's entity type, or,

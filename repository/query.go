@@ -76,7 +76,7 @@ type page struct {
 // stopping after c.limit items when set. A non-nil err is yielded at once.
 func (r *Repository[T]) pages(c call, err error, fetch func(start map[string]types.AttributeValue, limit *int32) (page, error)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
-		var zero T
+		var zero, buf T
 		if err != nil {
 			yield(zero, err)
 			return
@@ -98,8 +98,11 @@ func (r *Repository[T]) pages(c call, err error, fetch func(start map[string]typ
 					c.skip()
 					continue
 				}
-				t, err := r.decode(item)
-				if !yield(t, err) || err != nil {
+				// One T to decode into for every item: each is yielded
+				// as a copy, so the codec need not allocate one per item.
+				buf = zero
+				err := r.decodeInto(item, &buf)
+				if !yield(buf, err) || err != nil {
 					return
 				}
 				if n++; c.limit > 0 && n >= c.limit {

@@ -18,13 +18,17 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tablestakes/tablestakes/index"
+	"github.com/tablestakes/tablestakes/internal/codec"
 	"github.com/tablestakes/tablestakes/internal/cursor"
+	"github.com/tablestakes/tablestakes/internal/itemsize"
 )
 
 // Repository reads and writes items of type T in one table, through its key
 // and its declared access patterns only. It is safe for concurrent use.
 //
-// T is a struct encoded with attributevalue's `dynamodbav` tags. It has a
+// T is a struct encoded with attributevalue's `dynamodbav` tags, by a codec
+// planned once at [New] that writes and reads what attributevalue does
+// (see the README, "What is stored is what you wrote"). It has a
 // string id attribute ("id" unless [WithID] or [WithNaturalKey] says
 // otherwise), from which the item's table key is composed ([WithKeys]).
 type Repository[T any] struct {
@@ -44,6 +48,10 @@ type Repository[T any] struct {
 	// changed once built).
 	entityType      string
 	entityTypeValue types.AttributeValue
+	// entityCond and foreign are sameEntity's condition and check, built
+	// once at New.
+	entityCond expression.ConditionBuilder
+	foreign    func(map[string]types.AttributeValue) bool
 	// library is set for the library's own models, whose items live in
 	// the reserved key space.
 	library bool
@@ -59,6 +67,8 @@ type Repository[T any] struct {
 	cursors    *cursor.Codec
 	enc        *attributevalue.Encoder
 	dec        *attributevalue.Decoder
+	// items encodes and decodes items, planned once for T at New.
+	items *codec.Typed[T]
 	// notExists is Create's condition, built once.
 	notExists expression.Expression
 	// parentPath locates the parent field ([WithParent]); nil without one.
@@ -158,6 +168,15 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		return nil, err
 	}
 	r := &Repository[T]{client: client, table: table, model: model}
+	c, err := codec.For[T]()
+	if err != nil {
+		var me *codec.ModelError
+		if errors.As(err, &me) {
+			return nil, &ModelError{Model: model, Reason: me.Reason}
+		}
+		return nil, &ModelError{Model: model, Reason: err.Error()}
+	}
+	r.items = c
 	r.s = settings{idAttr: "id", batchTries: 8, batchConc: 8, batchBase: 50 * time.Millisecond, batchCap: 5 * time.Second}
 	for _, o := range opts {
 		if o != nil {
@@ -199,6 +218,7 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		return nil, err
 	}
 	r.initTracer()
+	r.initSameEntity()
 	for _, ix := range table.Indexes {
 		pk, sk, _ := table.KeysOf(ix.Name)
 		for _, k := range []index.Key{pk, sk} {
@@ -254,13 +274,24 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 			return nil, fmt.Errorf("repository: cursor key: %w", err)
 		}
 	}
-	codec, err := cursor.New(key)
+	cursors, err := cursor.New(key)
 	if err != nil {
 		return nil, &ModelError{Model: model, Reason: "WithCursorSecret: " + err.Error()}
 	}
-	r.cursors = codec
+	r.cursors = cursors
 	r.enc = newEncoder()
 	r.dec = attributevalue.NewDecoder()
+	// The attributes items hold besides T's fields.
+	known := append(table.KeyAttributes(), EntityTypeAttribute)
+	known = append(known, r.indexAttrs...)
+	known = append(known, r.s.attrs...)
+	for _, d := range r.derived {
+		known = append(known, d.attr)
+	}
+	for _, k := range r.s.indexKeys {
+		known = append(known, k.attr)
+	}
+	r.items = r.items.Known(known...)
 	if r.notExists, err = expression.NewBuilder().WithCondition(
 		expression.AttributeNotExists(expression.NameNoDotSplit(table.PartitionKey.Name))).Build(); err != nil {
 		return nil, &ModelError{Model: model, Reason: "partition key condition: " + err.Error()}
@@ -313,45 +344,84 @@ func (r *Repository[T]) encode(ctx context.Context, item *T) (map[string]types.A
 	if err != nil {
 		return nil, nil, err
 	}
-	av, err := r.enc.Encode(item)
+	// The codec checks every value and measures the item in one walk;
+	// what is added or removed below keeps size the item's size.
+	out, size, err := r.items.Encode(item, len(key)+1+len(r.derived)+len(r.s.indexKeys))
 	if err != nil {
-		if err := r.nameTimeFault(err, item); errors.Is(err, ErrInvalidValue) {
-			return nil, nil, err
+		var (
+			ie *codec.InvalidError
+			me *codec.ModelError
+		)
+		switch {
+		case errors.As(err, &ie):
+			return nil, nil, &ValueError{Attribute: ie.Path, Reason: ie.Reason}
+		case errors.As(err, &me):
+			return nil, nil, &ModelError{Model: r.model, Reason: me.Reason}
 		}
 		return nil, nil, fmt.Errorf("repository: encode %s: %w", r.model, err)
 	}
-	m, ok := av.(*types.AttributeValueMemberM)
-	if !ok {
-		return nil, nil, &ModelError{Model: r.model, Reason: fmt.Sprintf("encodes as %T, not a map", av)}
-	}
-	out := m.Value
 	for name, v := range key {
-		out[name] = v
+		if err := setAttr(out, &size, name, v); err != nil {
+			return nil, nil, err
+		}
 	}
-	out[EntityTypeAttribute] = r.entityTypeValue
+	if err := setAttr(out, &size, EntityTypeAttribute, r.entityTypeValue); err != nil {
+		return nil, nil, err
+	}
 	for _, d := range r.derived {
-		if err := r.setDerived(out, d, item); err != nil {
+		if err := r.setDerived(out, &size, d, item); err != nil {
 			return nil, nil, err
 		}
 	}
 	for _, k := range r.s.indexKeys {
 		if v, ok := composeIndexKey(k, out); ok {
-			out[k.attr] = v
+			if err := setAttr(out, &size, k.attr, v); err != nil {
+				return nil, nil, err
+			}
 		} else {
-			delete(out, k.attr)
+			dropAttr(out, &size, k.attr)
 		}
 	}
 	// DynamoDB refuses an empty index key; an item without one simply
 	// stays out of that (sparse) index.
 	for _, attr := range r.indexAttrs {
 		if emptyKey(out[attr]) {
-			delete(out, attr)
+			dropAttr(out, &size, attr)
 		}
 	}
-	if err := r.checkItem(out); err != nil {
+	if err := r.checkItemSized(out, size); err != nil {
 		return nil, nil, err
 	}
 	return out, key, nil
+}
+
+// setAttr sets the attribute name of item to v, after checking both as
+// [itemsize.Check] would, and keeps *size the item's size. A NULL is left
+// out, as the codec leaves out top-level NULLs.
+func setAttr(item map[string]types.AttributeValue, size *int, name string, v types.AttributeValue) error {
+	if _, null := v.(*types.AttributeValueMemberNULL); null {
+		dropAttr(item, size, name)
+		return nil
+	}
+	if f := itemsize.CheckName(name); f != nil {
+		return valueFault("", f)
+	}
+	n, f := itemsize.CheckValue(v)
+	if f != nil {
+		return valueFault(name, f)
+	}
+	dropAttr(item, size, name)
+	item[name] = v
+	*size += len(name) + n
+	return nil
+}
+
+// dropAttr removes the attribute name from item, keeping *size its size.
+func dropAttr(item map[string]types.AttributeValue, size *int, name string) {
+	if old, ok := item[name]; ok {
+		*size -= len(name) + itemsize.Value(old)
+		delete(item, name)
+	}
 }
 
 // encodeValue encodes one attribute value as the expression builder does:
@@ -386,22 +456,17 @@ func (r *Repository[T]) encodeValue(v any) (types.AttributeValue, error) {
 	return r.enc.Encode(v)
 }
 
-func (r *Repository[T]) setDerived(out map[string]types.AttributeValue, d derivation[T], item *T) error {
+func (r *Repository[T]) setDerived(out map[string]types.AttributeValue, size *int, d derivation[T], item *T) error {
 	v := d.fn(item)
 	if v == nil {
-		delete(out, d.attr)
+		dropAttr(out, size, d.attr)
 		return nil
 	}
 	av, err := r.encodeValue(v)
 	if err != nil {
 		return fmt.Errorf("repository: encode derived attribute %q: %w", d.attr, err)
 	}
-	if _, isNull := av.(*types.AttributeValueMemberNULL); isNull {
-		delete(out, d.attr)
-		return nil
-	}
-	out[d.attr] = av
-	return nil
+	return setAttr(out, size, d.attr, av)
 }
 
 func collectionLen(v types.AttributeValue) int {
@@ -430,7 +495,7 @@ func (r *Repository[T]) decode(item map[string]types.AttributeValue) (T, error) 
 // decodeInto decodes an item into *t, which must be zero. It fails with a
 // [*DecodeError] naming the item.
 func (r *Repository[T]) decodeInto(item map[string]types.AttributeValue, t *T) error {
-	if err := r.dec.Decode(&types.AttributeValueMemberM{Value: item}, t); err != nil {
+	if err := r.items.Decode(item, t); err != nil {
 		de := &DecodeError{Table: r.table.Name, Model: r.model, Key: map[string]types.AttributeValue{}, Err: err}
 		for _, k := range r.table.KeyAttributes() {
 			if v, ok := item[k]; ok {

@@ -67,8 +67,6 @@ const (
 	maxSortKey      = 1024
 )
 
-var timeType = reflect.TypeOf(time.Time{})
-
 // newEncoder returns the encoder of items and update values: attributevalue's,
 // storing every time.Time as fixed-width UTC ([avtime.Layout]) so that
 // string order is time order.
@@ -113,53 +111,17 @@ func valueFault(prefix string, f *itemsize.Fault) error {
 	return &ValueError{Attribute: attr, Reason: f.Reason}
 }
 
-// nameTimeFault names the attribute of a time the encoder refused: the
-// encoder reports the value but not where it was.
-func (r *Repository[T]) nameTimeFault(err error, item *T) error {
-	var ve *ValueError
-	if !errors.As(err, &ve) || ve.Attribute != "" {
-		return err
-	}
-	v := reflect.ValueOf(item).Elem()
-	for name, f := range r.fields {
-		if f.viaPtr || f.typ != timeType {
-			continue
-		}
-		fv := v.FieldByIndex(f.index)
-		if fv.Kind() == reflect.Pointer {
-			if fv.IsNil() {
-				continue
-			}
-			fv = fv.Elem()
-		}
-		if _, terr := avtime.Format(fv.Interface().(time.Time)); terr != nil {
-			return &ValueError{Attribute: name, Reason: ve.Reason}
-		}
-	}
-	return err
-}
-
-// checkItem drops the item's top-level NULLs, then enforces the declared
-// bounds, the validity of every value (see [ValueError]), the key limits of
-// index key attributes and the 400 KB limit, in one walk of the item.
-//
-// A top-level NULL (a nil slice, map or pointer) is left out rather than
-// stored: an absent attribute decodes to the same zero value, and [Changes.Append]
+// checkItemSized enforces the declared bounds, the key limits of index key
+// attributes and the 400 KB limit on an item whose values the codec has
+// checked (see [ValueError]) and whose size is size. The codec leaves out
+// top-level NULLs (a nil slice, map or pointer) rather than storing them:
+// an absent attribute decodes to the same zero value, and [Changes.Append]
 // and [Changes.Add] can then create it, which they cannot do to a NULL.
-func (r *Repository[T]) checkItem(item map[string]types.AttributeValue) error {
-	for name, v := range item {
-		if _, null := v.(*types.AttributeValueMemberNULL); null {
-			delete(item, name)
-		}
-	}
+func (r *Repository[T]) checkItemSized(item map[string]types.AttributeValue, size int) error {
 	for attr, bound := range r.s.bounds {
 		if n := collectionLen(item[attr]); n > bound {
 			return &GrowthError{Attribute: attr, Len: n, Bound: bound}
 		}
-	}
-	size, f := itemsize.Check(item)
-	if f != nil {
-		return valueFault("", f)
 	}
 	for attr, limit := range r.keyLimits {
 		if err := checkKeyValue(attr, item[attr], limit); err != nil {
