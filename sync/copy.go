@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/expression"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -42,6 +44,14 @@ const DefaultMarker = "syncOrder"
 // versioned target's version is incremented, so its read-modify-write
 // writers notice the change.
 //
+// An Insert, whose copy most likely does not exist yet, is applied with
+// one write when Create is set: the item Create builds, with the copied
+// attributes and the marker set, created with a conditional put (with
+// DeleteOnRemove, in one transaction with the check of the tombstone).
+// When the copy exists already, the update above follows. Any other change
+// is applied with the update alone, until it finds no copy: Create's item
+// is then created, and the update applied to it.
+//
 // Give the target model a field for Marker (a string, e.g.
 // `dynamodbav:"syncOrder"`), so that the service's own Puts keep it.
 type Copier[T any] struct {
@@ -74,9 +84,11 @@ type Copier[T any] struct {
 	// one item need different markers.
 	Marker string
 	// Create, when set, builds the target item for a change whose target
-	// does not exist yet; the copier creates it, then applies the change.
+	// does not exist yet; the copier creates it with the change applied.
 	// It may return nil to skip the change. When Create is nil, changes to
-	// items without a copy are skipped.
+	// items without a copy are skipped. For an Insert it is called before
+	// the copier knows whether the copy exists, and for one change it may
+	// be called more than once: it should only build the item.
 	Create func(ctx context.Context, c Change) (*T, error)
 	// DeleteOnRemove makes a Remove delete the target item (unless a later
 	// change was applied to it). Otherwise a Remove leaves the copy alone.
@@ -183,6 +195,13 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 		return nil
 	}
 	changes = changes.Set(marker, order)
+	if c.Event == Insert && cp.Create != nil {
+		// Most likely the copy does not exist yet: create it with the
+		// change applied, in one write.
+		if done, err := cp.insert(ctx, c, id, marker, order); done || err != nil {
+			return err
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		// Plain: a resend after a lost response finds its own marker set
 		// and is skipped below as applied, so no transaction is needed.
@@ -332,31 +351,108 @@ func (cp *Copier[T]) create(ctx context.Context, id string, item *T, marker, ord
 		}
 		return false, nil
 	}
-	tombs, err := cp.tombstones(marker)
-	if err != nil {
-		return false, err
-	}
 	put, err := cp.Repo.PlanCreate(ctx, item)
 	if err != nil {
 		return false, err
 	}
-	o := expression.Name("order")
-	check, err := tombs.PlanCheck(id, repository.If(expression.Or(expression.AttributeNotExists(o), o.LessThan(expression.Value(order)))))
-	if err != nil {
-		return false, err
-	}
+	removed, _, err = cp.commitCreate(ctx, id, put, marker, order)
+	return removed, err
+}
+
+// commitCreate sends put, the creation of the copy id, in one transaction
+// with the check that no tombstone holds an order after order (with
+// DeleteOnRemove; else alone). removed reports a tombstone that does;
+// exists a copy that exists already.
+func (cp *Copier[T]) commitCreate(ctx context.Context, id string, put *repository.Write, marker, order string) (removed, exists bool, err error) {
 	var tx repository.Tx
-	err = tx.Include(put, nil).Include(check, nil).Commit(ctx, cp.Repo.Client())
+	tx.Include(put, nil)
+	if cp.DeleteOnRemove {
+		tombs, err := cp.tombstones(marker)
+		if err != nil {
+			return false, false, err
+		}
+		o := expression.Name("order")
+		tx.Include(tombs.PlanCheck(id, repository.If(expression.Or(expression.AttributeNotExists(o), o.LessThan(expression.Value(order))))))
+	}
+	err = tx.Commit(ctx, cp.Repo.Client())
 	var txErr *repository.TxError
 	switch {
 	case err == nil:
-		return false, nil
+		return false, false, nil
 	case errors.As(err, &txErr) && txErr.Index == 1 && errors.Is(err, repository.ErrConditionFailed):
-		return true, nil
+		return true, false, nil
 	case errors.Is(err, repository.ErrAlreadyExists):
+		return false, true, nil
+	}
+	return false, false, err
+}
+
+// insert creates the copy of an Insert with the change applied — its copied
+// attributes and its marker set — in one write: a conditional put, or with
+// DeleteOnRemove a transaction of the put and the check of the tombstone.
+// done is false when Apply must go the long way (update, create, update):
+// the copy exists already, Create returned nil, or the item Create built
+// cannot hold the copied values as they are (the target model has no field
+// for one, or one of another type).
+func (cp *Copier[T]) insert(ctx context.Context, c Change, id, marker, order string) (done bool, err error) {
+	item, err := cp.Create(ctx, c)
+	if err != nil {
+		return false, fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
+	}
+	if item == nil {
 		return false, nil
 	}
-	return false, err
+	want := make(map[string]types.AttributeValue, len(cp.Attributes)+1)
+	for src, dst := range cp.Attributes {
+		if v, ok := c.New[src]; ok {
+			want[dst] = v
+		}
+	}
+	want[marker] = &types.AttributeValueMemberS{Value: order}
+	if err := attributevalue.UnmarshalMap(want, item); err != nil {
+		return false, nil
+	}
+	put, err := cp.Repo.PlanCreate(ctx, item)
+	if err != nil {
+		return false, fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
+	}
+	got := put.Item()
+	for attr, v := range want {
+		if attr != marker && !reflect.DeepEqual(got[attr], v) {
+			return false, nil
+		}
+	}
+	modelMarker := reflect.DeepEqual(got[marker], want[marker])
+	if !modelMarker {
+		// The model has no field for the marker: it goes in the item
+		// written all the same.
+		got[marker] = want[marker]
+		if !reflect.DeepEqual(put.Item()[marker], want[marker]) {
+			return false, nil
+		}
+	}
+	if !cp.DeleteOnRemove && modelMarker {
+		// A plain PutItem: a resend after a lost response fails on its
+		// own item, and the update that follows finds the marker set.
+		err := cp.Repo.Create(ctx, item, repository.RetryUnsafe())
+		if errors.Is(err, repository.ErrAlreadyExists) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
+		}
+		return true, nil
+	}
+	// A tombstone after this change (removed) means the owner item is
+	// gone: the change is done with either way.
+	_, exists, err := cp.commitCreate(ctx, id, put, marker, order)
+	switch {
+	case err != nil:
+		return false, fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
+	case exists:
+		return false, nil
+	}
+	return true, nil
 }
 
 // changes builds the update for c; touched reports whether c touches a copied

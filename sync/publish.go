@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	snstypes "github.com/aws/aws-sdk-go-v2/service/sns/types"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
@@ -72,6 +74,7 @@ type Publisher struct {
 	attempts    int
 	base, limit time.Duration
 	logger      *slog.Logger
+	tracer      trace.Tracer // nil: no spans
 }
 
 // PublisherOption configures a [Publisher].
@@ -280,12 +283,19 @@ func (p *Publisher) prepare(c Change) (Change, bool) {
 }
 
 // send publishes one batch, retrying the entries SNS refuses.
-func (p *Publisher) send(ctx context.Context, batch []prepared) error {
+func (p *Publisher) send(ctx context.Context, batch []prepared) (err error) {
+	ctx, end := startSpan(ctx, p.tracer, spanPublishBatch, trace.SpanKindProducer,
+		attribute.String("messaging.system", "aws_sns"),
+		attribute.String("messaging.operation.type", "send"),
+		attribute.String("messaging.destination.name", p.topic),
+		attribute.Int("messaging.batch.message_count", len(batch)))
+	defer func() { end(err) }()
 	pending := batch
 	var last error
 	for attempt := 0; attempt < p.attempts; attempt++ {
 		if attempt > 0 {
 			p.logger.InfoContext(ctx, "sync: publishing again", "topic", p.topic, "entries", len(pending), "attempt", attempt+1, "error", last)
+			spanEvent(ctx, "publish again", attribute.Int("messaging.batch.message_count", len(pending)), attribute.Int("tablestakes.attempt", attempt+1))
 			if err := backoff.Sleep(ctx, attempt-1, p.base, p.limit); err != nil {
 				return &PublishError{Unpublished: changesOf(pending), Err: err}
 			}

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	stdsync "sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	streamtypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
@@ -46,6 +49,10 @@ type StreamReader struct {
 	shards map[string]*shardState
 	order  []string
 	listed time.Time
+	// concurrency is how many shards are read at once (0:
+	// DefaultReaderConcurrency).
+	concurrency int
+	tracer      trace.Tracer // nil: no spans
 }
 
 type shardState struct {
@@ -106,6 +113,22 @@ func WithReaderLogger(l *slog.Logger) ReaderOption {
 	return func(r *StreamReader) { r.logger = l }
 }
 
+// DefaultReaderConcurrency is how many shards a [StreamReader] reads at
+// once unless told otherwise ([WithReaderConcurrency]).
+const DefaultReaderConcurrency = 4
+
+// WithReaderConcurrency sets how many shards the reader reads at once, at
+// most: n from 1 (one shard after another) up; below 1 means
+// [DefaultReaderConcurrency], the default. A child shard is still read only
+// once its parent has been read to its end, so the changes of one item are
+// handed over in stream order. With n above 1, [StreamReader.Read] calls
+// its handler concurrently for different shards. DynamoDB Streams serves
+// at most five GetRecords calls per second per shard, and throttles more
+// than two readers of a shard: reading shards concurrently adds neither.
+func WithReaderConcurrency(n int) ReaderOption {
+	return func(r *StreamReader) { r.concurrency = n }
+}
+
 // NewStreamReader returns a reader of the stream streamARN, the table's
 // LatestStreamArn. The table's name is taken from the ARN.
 func NewStreamReader(client StreamsClient, streamARN string, opts ...ReaderOption) *StreamReader {
@@ -127,7 +150,11 @@ func NewStreamReader(client StreamsClient, streamARN string, opts ...ReaderOptio
 
 // Read hands the stream's changes to handle, a batch per GetRecords call in
 // stream order per shard, until ctx is done (it then returns ctx's error) or
-// handle or the Streams API fails. A batch handle fails is handed over again
+// handle or the Streams API fails. Shards are read concurrently
+// ([WithReaderConcurrency]): handle is called concurrently for different
+// shards, and must be safe for that ([Publisher.Publish] is); the batches
+// of one shard, and of a parent and its children, are handed over one
+// after another. A batch handle fails is handed over again
 // by the next Read; nothing after it in the same shard is handed over first.
 // A record that is not a change ([ErrRecord]; DynamoDB does not write such
 // records) stops Read the same way, every time: nothing is skipped silently.
@@ -251,23 +278,75 @@ func (r *StreamReader) resumeChildren() {
 	}
 }
 
-// round reads each readable shard once; got reports whether any had records.
+// round reads each readable shard once, up to r.concurrency of them at a
+// time; got reports whether any had records. A shard whose parent was read
+// to its end during the round is read in it too.
 func (r *StreamReader) round(ctx context.Context, handle func(context.Context, []Change) error) (got bool, err error) {
-	for _, id := range r.order {
-		s := r.shards[id]
-		if s.done {
-			continue
+	tried := map[string]bool{}
+	for {
+		var ready []string
+		for _, id := range r.order {
+			s := r.shards[id]
+			if s.done || tried[id] {
+				continue
+			}
+			if p, ok := r.shards[s.parent]; ok && !p.done {
+				continue // children wait until their parent is read to its end
+			}
+			ready = append(ready, id)
+			tried[id] = true
 		}
-		if p, ok := r.shards[s.parent]; ok && !p.done {
-			continue // children wait until their parent is read to its end
+		if len(ready) == 0 {
+			return got, nil
 		}
-		n, err := r.readShard(ctx, id, s, handle)
+		n, err := r.readShards(ctx, ready, handle)
+		got = got || n > 0
 		if err != nil {
 			return got, err
 		}
-		got = got || n > 0
 	}
-	return got, nil
+}
+
+// readShards reads each of the shards ids once, concurrently, and returns
+// how many records they had and the first error, in the order of ids.
+func (r *StreamReader) readShards(ctx context.Context, ids []string, handle func(context.Context, []Change) error) (int, error) {
+	workers := r.concurrency
+	if workers < 1 {
+		workers = DefaultReaderConcurrency
+	}
+	workers = min(workers, len(ids))
+	if workers == 1 {
+		total := 0
+		for _, id := range ids {
+			n, err := r.readShard(ctx, id, r.shards[id], handle)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		return total, nil
+	}
+	counts := make([]int, len(ids))
+	errs := make([]error, len(ids))
+	next := make(chan int)
+	var wg stdsync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range next {
+				counts[i], errs[i] = r.readShard(ctx, ids[i], r.shards[ids[i]], handle)
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return total, firstError(errs)
 }
 
 func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, handle func(context.Context, []Change) error) (int, error) {
@@ -344,7 +423,13 @@ func (r *StreamReader) readShard(ctx context.Context, id string, s *shardState, 
 			}
 			changes = append(changes, c)
 		}
-		if err := handle(ctx, changes); err != nil {
+		bctx, end := startSpan(ctx, r.tracer, spanStreamBatch, trace.SpanKindConsumer,
+			attribute.String("aws.dynamodb.stream_arn", r.arn),
+			attribute.String("tablestakes.shard_id", id),
+			attribute.Int("tablestakes.records", len(changes)))
+		err := handle(bctx, changes)
+		end(err)
+		if err != nil {
 			return fail(err)
 		}
 		s.last = changes[len(changes)-1].Sequence

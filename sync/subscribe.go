@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
+	stdsync "sync"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
@@ -21,7 +25,10 @@ import (
 // Handler applies a change to a subscriber's own tables. Apply must be
 // idempotent and tolerate reordering: a change may arrive twice, and after a
 // later change to the same item ([Change.Order] tells which is later).
-// [Copier] is the Handler for duplicated attributes.
+// It must also be safe for concurrent use: a [Subscriber] applies the
+// changes of different items concurrently ([WithSubscriberConcurrency]),
+// one change of an item at a time. [Copier] is the Handler for duplicated
+// attributes.
 type Handler interface {
 	Apply(ctx context.Context, c Change) error
 }
@@ -68,10 +75,12 @@ type Subscriber struct {
 	// Logger receives what the subscriber skips or retries (nil: nowhere).
 	Logger *slog.Logger
 
-	tables  map[string]bool
-	topics  map[string]bool
-	s3      S3GetClient
-	buckets map[string]bool
+	tables      map[string]bool
+	topics      map[string]bool
+	s3          S3GetClient
+	buckets     map[string]bool
+	concurrency int          // changes applied at once; 0: DefaultSubscriberConcurrency
+	tracer      trace.Tracer // nil: no spans
 
 	applied, foreign, untrusted, refused atomic.Uint64
 }
@@ -188,6 +197,17 @@ func (s *Subscriber) HandleMessage(ctx context.Context, body string) error {
 // handle applies body, received from topic ("" when the transport does not
 // say; an SNS envelope in body says it then).
 func (s *Subscriber) handle(ctx context.Context, body, topic string) error {
+	c, ok, err := s.accept(ctx, body, topic)
+	if !ok {
+		return err
+	}
+	return s.applyOne(ctx, c)
+}
+
+// accept parses body, received from topic, and checks where it comes from;
+// ok reports a change to apply. A body skipped returns neither a change
+// nor an error; a broken one returns the error.
+func (s *Subscriber) accept(ctx context.Context, body, topic string) (c Change, ok bool, err error) {
 	c, from, err := parseMessage(body)
 	if topic == "" {
 		topic = from
@@ -197,23 +217,33 @@ func (s *Subscriber) handle(ctx context.Context, body, topic string) error {
 		if errors.As(err, &me) && me.Foreign {
 			s.foreign.Add(1)
 			s.logger().DebugContext(ctx, "sync: skipping a message that is not a change", "reason", me.Reason)
-			return nil
+			return Change{}, false, nil
 		}
 		s.refused.Add(1)
-		return err
+		return Change{}, false, err
 	}
 	if s.topics != nil && !s.topics[topic] {
 		s.untrusted.Add(1)
 		s.logger().WarnContext(ctx, "sync: skipping a change from a topic the subscriber does not accept",
 			"topic", topic, "table", c.Table, "eventId", c.EventID)
-		return nil
+		return Change{}, false, nil
 	}
 	if s.tables != nil && !s.tables[c.Table] {
 		s.untrusted.Add(1)
 		s.logger().WarnContext(ctx, "sync: skipping a change of a table the subscriber does not accept",
 			"topic", topic, "table", c.Table, "eventId", c.EventID)
-		return nil
+		return Change{}, false, nil
 	}
+	return c, true, nil
+}
+
+// applyOne fetches c's images if they were stored in S3, and applies c.
+func (s *Subscriber) applyOne(ctx context.Context, c Change) (err error) {
+	ctx, end := startSpan(ctx, s.tracer, spanApply, trace.SpanKindConsumer,
+		attribute.StringSlice("aws.dynamodb.table_names", []string{c.Table}),
+		attribute.String("tablestakes.event", string(c.Event)),
+		attribute.String("tablestakes.event_id", c.EventID))
+	defer func() { end(err) }()
 	if c.Claim != nil {
 		full, untrusted, err := s.fetchClaim(ctx, c)
 		if untrusted {
@@ -236,14 +266,21 @@ func (s *Subscriber) handle(ctx context.Context, body, topic string) error {
 
 // HandleSQSEvent is a Lambda handler for an SQS event source mapping on a
 // queue subscribed to the change topic. Messages are handled as
-// [Subscriber] describes; those that fail are reported as
-// batch item failures (enable ReportBatchItemFailures on the mapping), so
-// SQS delivers them again and, after the queue's maxReceiveCount, moves them
-// to its dead-letter queue. Wire it with lambda.Start(sub.HandleSQSEvent).
+// [Subscriber] describes, the changes of different items concurrently
+// ([WithSubscriberConcurrency]) and those of one item in the order of the
+// event's records. Those that fail, and only those, are reported as batch
+// item failures (enable ReportBatchItemFailures on the mapping), so SQS
+// delivers them again and, after the queue's maxReceiveCount, moves them to
+// its dead-letter queue. Wire it with lambda.Start(sub.HandleSQSEvent).
 func (s *Subscriber) HandleSQSEvent(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
+	msgs := make([]message, len(ev.Records))
+	for i, m := range ev.Records {
+		msgs[i] = message{body: m.Body}
+	}
 	var resp events.SQSEventResponse
-	for _, m := range ev.Records {
-		if err := s.HandleMessage(ctx, m.Body); err != nil {
+	for i, err := range s.handleAll(ctx, msgs) {
+		if err != nil {
+			m := ev.Records[i]
 			s.logger().ErrorContext(ctx, "sync: message not applied", "messageId", m.MessageId, "error", err)
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 		}
@@ -252,14 +289,20 @@ func (s *Subscriber) HandleSQSEvent(ctx context.Context, ev events.SQSEvent) (ev
 }
 
 // HandleSNSEvent is a Lambda handler subscribed to the change topic
-// directly. Messages are handled as [Subscriber] describes; it returns the
-// errors of the changes it could not apply, so that Lambda retries the
-// invocation (applying the others again is safe).
+// directly. Messages are handled as [Subscriber] describes, the changes of
+// different items concurrently ([WithSubscriberConcurrency]); it returns
+// the errors of the changes it could not apply, in the order of the
+// event's records, so that Lambda retries the invocation (applying the
+// others again is safe).
 func (s *Subscriber) HandleSNSEvent(ctx context.Context, ev events.SNSEvent) error {
+	msgs := make([]message, len(ev.Records))
+	for i, r := range ev.Records {
+		msgs[i] = message{body: r.SNS.Message, topic: r.SNS.TopicArn}
+	}
 	var errs []error
-	for _, r := range ev.Records {
-		if err := s.handle(ctx, r.SNS.Message, r.SNS.TopicArn); err != nil {
-			errs = append(errs, fmt.Errorf("message %s: %w", r.SNS.MessageID, err))
+	for i, err := range s.handleAll(ctx, msgs) {
+		if err != nil {
+			errs = append(errs, fmt.Errorf("message %s: %w", ev.Records[i].SNS.MessageID, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -287,10 +330,17 @@ func WithMaxMessages(n int32) ReceiveOption { return func(r *receive) { r.max = 
 
 // Receive long-polls the SQS queue queueURL, handles each message as
 // [Subscriber] describes and deletes the messages applied or skipped, until
-// ctx is done; it then returns ctx's error. A message that fails is left on the queue, to be delivered again
-// after its visibility timeout (and, past the queue's maxReceiveCount, moved
-// to its dead-letter queue): nothing is lost. SQS errors are retried with
-// backoff.
+// ctx is done; it then returns ctx's error.
+//
+// It receives the next batch while it applies the current one, and applies
+// a batch's changes of different items concurrently
+// ([WithSubscriberConcurrency]); the changes of one item are applied one
+// after another, in the order received, and a batch is applied only once
+// the one before it is. A message is deleted only after it was applied or
+// skipped. A message that fails is left on the queue, to be delivered again
+// after its visibility timeout (and, past the queue's maxReceiveCount,
+// moved to its dead-letter queue): nothing is lost. So is a batch received
+// but not applied when ctx ends. SQS errors are retried with backoff.
 func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL string, opts ...ReceiveOption) error {
 	cfg := receive{wait: 20, max: 10}
 	for _, o := range opts {
@@ -299,6 +349,41 @@ func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL str
 		}
 	}
 	cfg.max = min(max(cfg.max, 1), 10)
+	batches := make(chan []sqstypes.Message) // unbuffered: one batch fetched ahead
+	received := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		received <- s.receiveLoop(ctx, client, queueURL, cfg, batches)
+	}()
+	var deleting stdsync.WaitGroup // at most one DeleteMessageBatch in flight
+	for msgs := range batches {
+		bodies := make([]message, len(msgs))
+		for i, m := range msgs {
+			bodies[i] = message{body: aws.ToString(m.Body)}
+		}
+		var done []sqstypes.DeleteMessageBatchRequestEntry
+		for i, err := range s.handleAll(ctx, bodies) {
+			if err != nil {
+				s.logger().ErrorContext(ctx, "sync: message not applied; it will be delivered again",
+					"messageId", aws.ToString(msgs[i].MessageId), "error", err)
+				continue
+			}
+			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{
+				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: msgs[i].ReceiptHandle,
+			})
+		}
+		deleting.Wait()
+		if len(done) > 0 {
+			deleting.Go(func() { s.delete(ctx, client, queueURL, done) })
+		}
+	}
+	deleting.Wait()
+	return <-received
+}
+
+// receiveLoop receives batches from queueURL and sends them on batches,
+// until ctx is done; it returns ctx's error.
+func (s *Subscriber) receiveLoop(ctx context.Context, client SQSClient, queueURL string, cfg receive, batches chan<- []sqstypes.Message) error {
 	failures := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -319,36 +404,38 @@ func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL str
 			continue
 		}
 		failures = 0
-		if len(out.Messages) == 0 && cfg.wait == 0 {
-			// Short polling: pause, rather than ask again at once.
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Second):
+		if len(out.Messages) == 0 {
+			if cfg.wait == 0 {
+				// Short polling: pause, rather than ask again at once.
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(time.Second):
+				}
 			}
 			continue
 		}
-		var done []sqstypes.DeleteMessageBatchRequestEntry
-		for i, m := range out.Messages {
-			if err := s.handle(ctx, aws.ToString(m.Body), ""); err != nil {
-				s.logger().ErrorContext(ctx, "sync: message not applied; it will be delivered again",
-					"messageId", aws.ToString(m.MessageId), "error", err)
-				continue
-			}
-			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{
-				Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle,
-			})
+		select {
+		case batches <- out.Messages:
+		case <-ctx.Done():
+			// Received, not applied: delivered again after the
+			// visibility timeout.
+			return ctx.Err()
 		}
-		if len(done) == 0 {
-			continue
-		}
-		// A delete that fails leaves the message to be delivered and
-		// applied again, which handlers make harmless.
-		if res, err := client.DeleteMessageBatch(ctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: done}); err != nil {
-			s.logger().WarnContext(ctx, "sync: delete failed", "queue", queueURL, "error", err)
-		} else if len(res.Failed) > 0 {
-			s.logger().WarnContext(ctx, "sync: some deletes failed", "queue", queueURL, "count", len(res.Failed))
-		}
+	}
+}
+
+// delete deletes the messages applied or skipped. A delete that fails
+// leaves the message to be delivered and applied again, which handlers make
+// harmless. It outlives ctx by a few seconds, so that the messages applied
+// before a shutdown are not delivered again.
+func (s *Subscriber) delete(ctx context.Context, client SQSClient, queueURL string, done []sqstypes.DeleteMessageBatchRequestEntry) {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if res, err := client.DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: done}); err != nil {
+		s.logger().WarnContext(ctx, "sync: delete failed", "queue", queueURL, "error", err)
+	} else if len(res.Failed) > 0 {
+		s.logger().WarnContext(ctx, "sync: some deletes failed", "queue", queueURL, "count", len(res.Failed))
 	}
 }
 
