@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -41,19 +42,24 @@ func TestClaimCheckOverFakes(t *testing.T) {
 	}
 	require.NotNil(t, store.Object("changes", "sync/companies/e0.json"), "stored under prefix/table/event id")
 
-	var got []tssync.Change
+	var mu stdsync.Mutex
+	got := map[string]tssync.Change{} // by event id: changes of different items apply concurrently
 	sub := tssync.NewSubscriber(tssync.HandlerFunc(func(_ context.Context, c tssync.Change) error {
-		got = append(got, c)
+		mu.Lock()
+		defer mu.Unlock()
+		got[c.EventID] = c
 		return nil
 	}), tssync.WithS3Claims(store, "changes"))
 	rctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	require.ErrorIs(t, sub.Receive(rctx, queue, url, tssync.WithWaitTime(time.Second)), context.DeadlineExceeded)
 	require.Len(t, got, 3)
-	for i, c := range got {
+	for i, want := range cs {
+		c, ok := got[want.EventID]
+		require.True(t, ok, "change %d applied", i)
 		require.Nil(t, c.Claim)
-		require.Equal(t, cs[i].New, c.New, "change %d arrives whole", i)
-		require.Equal(t, cs[i].Old, c.Old)
+		require.Equal(t, want.New, c.New, "change %d arrives whole", i)
+		require.Equal(t, want.Old, c.Old)
 	}
 }
 
