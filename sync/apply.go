@@ -15,16 +15,17 @@ import (
 const DefaultSubscriberConcurrency = 8
 
 // WithSubscriberConcurrency sets how many changes the subscriber applies at
-// once, at most, from one batch of messages (one ReceiveMessage answer in
-// [Subscriber.Receive], one Lambda event): n from 1 (one at a time, in the
-// order received) up; below 1 means [DefaultSubscriberConcurrency], the
-// default. The changes of one item (one owner table and key) are never
-// applied concurrently: they are applied one after another, in the order
-// received, whatever n. The handlers must be safe for concurrent use.
+// once, at most, in each [Subscriber.Receive] loop and in each Lambda event
+// ([Subscriber.HandleSQSEvent], [Subscriber.HandleSNSEvent]): n from 1 (one
+// at a time) up; below 1 means [DefaultSubscriberConcurrency], the default.
+// The changes of one item (one owner table and key) are never applied
+// concurrently: they are applied one after another, in the order received,
+// whatever n. The handlers must be safe for concurrent use.
 //
-// Each Receive loop applies up to n changes at once, so a process running k
-// loops on one queue applies up to k×n; a batch holds at most ten messages
-// ([WithMaxMessages]), so n above ten gains nothing.
+// A process running k Receive loops on one queue applies up to k×n
+// changes at once; each loop holds up to n plus one batch
+// ([WithMaxMessages]) of messages received and not yet handled, invisible
+// to other consumers until their visibility timeout.
 func WithSubscriberConcurrency(n int) SubscriberOption {
 	return func(s *Subscriber) { s.concurrency = n }
 }

@@ -23,16 +23,30 @@ import (
 // of the copy returned (from then on a consistent read sees it), through
 // DynamoDB Local's stream, a StreamReader, SNS and SQS (fauxqs). It runs
 // only when TABLESTAKES_PROPAGATION is set, to the number of changes
-// (at least 1,000 is meaningful), and logs p50, p99 and changes/s:
+// (at least 1,000 is meaningful), and logs p50, p99 and changes/s, and
+// the lag split in two: the owner's write to the reader handing the change
+// over (DynamoDB Local's stream and the reader's poll), to SNS accepting
+// it, to the subscriber beginning to apply it (SNS to SQS, and the wait in
+// the queue), to the copy written:
 //
 //	TABLESTAKES_PROPAGATION=1000 go test -run TestPropagation -v -count=1 ./sync/
 //
 // Writers: 4, each renaming its own companies in turn (a create, then
 // renames); every change renames, so every change is published and applied.
+// They write as fast as they can (a burst), or, with
+// TABLESTAKES_PROPAGATION_PACE set to a duration (e.g. 200ms), each waits
+// that long after each write (paced changes: the lag of a change that
+// finds the path idle).
 func TestPropagation(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("TABLESTAKES_PROPAGATION"))
 	if n <= 0 {
 		t.Skip("set TABLESTAKES_PROPAGATION=<changes> (e.g. 1000) to measure propagation")
+	}
+	var pace time.Duration
+	if v := os.Getenv("TABLESTAKES_PROPAGATION_PACE"); v != "" {
+		var err error
+		pace, err = time.ParseDuration(v)
+		require.NoError(t, err, "TABLESTAKES_PROPAGATION_PACE")
 	}
 	const writers, perCompany = 4, 5
 	f := newFixture(t)
@@ -43,10 +57,22 @@ func TestPropagation(t *testing.T) {
 	var (
 		mu      stdsync.Mutex
 		started = map[string]time.Time{} // "id/name" -> when its write began
+		handed  = map[string]time.Time{} // "id/name" -> when the reader handed it over
+		sent    = map[string]time.Time{} // "id/name" -> when SNS accepted it
+		began   = map[string]time.Time{} // "id/name" -> when the subscriber began to apply it
 		applied = map[string]time.Time{} // "id/name" -> when its copy was written
 	)
 	copier := f.copier()
 	handler := tssync.HandlerFunc(func(ctx context.Context, c tssync.Change) error {
+		if id, _ := c.New["id"].(*types.AttributeValueMemberS); id != nil {
+			if name, _ := c.New["name"].(*types.AttributeValueMemberS); name != nil {
+				mu.Lock()
+				if key := id.Value + "/" + name.Value; began[key].IsZero() {
+					began[key] = time.Now()
+				}
+				mu.Unlock()
+			}
+		}
 		if err := copier.Apply(ctx, c); err != nil {
 			return err
 		}
@@ -72,7 +98,36 @@ func TestPropagation(t *testing.T) {
 	sub := tssync.NewSubscriber(handler, tssync.FromTopics(topics.TopicARN), tssync.FromTables(f.companies.Table().Name),
 		tssync.WithSubscriberLogger(logs.logger()))
 	var loops stdsync.WaitGroup
-	loops.Go(func() { _ = pub.PublishStream(ctx, reader) })
+	loops.Go(func() {
+		_ = reader.Read(ctx, func(ctx context.Context, cs []tssync.Change) error {
+			now := time.Now()
+			mu.Lock()
+			for _, c := range cs {
+				id, _ := c.New["id"].(*types.AttributeValueMemberS)
+				name, _ := c.New["name"].(*types.AttributeValueMemberS)
+				if id != nil && name != nil {
+					if key := id.Value + "/" + name.Value; handed[key].IsZero() {
+						handed[key] = now
+					}
+				}
+			}
+			mu.Unlock()
+			err := pub.Publish(ctx, cs...)
+			now = time.Now()
+			mu.Lock()
+			for _, c := range cs {
+				id, _ := c.New["id"].(*types.AttributeValueMemberS)
+				name, _ := c.New["name"].(*types.AttributeValueMemberS)
+				if id != nil && name != nil {
+					if key := id.Value + "/" + name.Value; sent[key].IsZero() {
+						sent[key] = now
+					}
+				}
+			}
+			mu.Unlock()
+			return err
+		})
+	})
 	for range 2 {
 		loops.Go(func() { _ = sub.Receive(ctx, ddbtest.SQS(t), topics.QueueURL, tssync.WithWaitTime(time.Second)) })
 	}
@@ -97,6 +152,7 @@ func TestPropagation(t *testing.T) {
 				started[c.ID+"/"+c.Name] = t0
 				mu.Unlock()
 				for v := 2; v <= changes; v++ {
+					time.Sleep(pace)
 					name := fmt.Sprintf("c%d-v%d", k, v)
 					mu.Lock()
 					started[c.ID+"/"+name] = time.Now()
@@ -137,7 +193,7 @@ func TestPropagation(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	var lat []time.Duration
+	var lat, toReader, publishing, delivering, applying []time.Duration
 	last := begin
 	for k, t0 := range started {
 		at, ok := applied[k]
@@ -145,15 +201,37 @@ func TestPropagation(t *testing.T) {
 			t.Fatalf("change %s never applied", k)
 		}
 		lat = append(lat, at.Sub(t0))
+		if h, ok := handed[k]; ok {
+			toReader = append(toReader, h.Sub(t0))
+			publishing = append(publishing, sent[k].Sub(h))
+			delivering = append(delivering, began[k].Sub(sent[k]))
+			applying = append(applying, at.Sub(began[k]))
+		}
 		if at.After(last) {
 			last = at
 		}
 	}
 	slices.Sort(lat)
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
+	for _, d := range [][]time.Duration{toReader, publishing, delivering, applying} {
+		slices.Sort(d)
+	}
+	pctOf := func(d []time.Duration, p float64) time.Duration {
+		if len(d) == 0 {
+			return 0
+		}
+		return d[min(len(d)-1, int(p*float64(len(d))))].Round(time.Millisecond)
+	}
+	pct := func(p float64) time.Duration { return pctOf(lat, p) }
 	elapsed := last.Sub(begin)
-	t.Logf("propagation of %d changes (%d writers, %d changes per company; StreamReader polling every 50ms, 2 Receive loops long-polling):", len(lat), writers, perCompany)
-	t.Logf("  source write -> copy written: p50 %v, p90 %v, p99 %v, max %v", pct(0.50).Round(time.Millisecond), pct(0.90).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), lat[len(lat)-1].Round(time.Millisecond))
+	mode := "a burst"
+	if pace > 0 {
+		mode = fmt.Sprintf("paced: each writer waits %v after each write", pace)
+	}
+	t.Logf("propagation of %d changes (%d writers, %d changes per company, %s; StreamReader polling every 50ms, 2 Receive loops long-polling):", len(lat), writers, perCompany, mode)
+	t.Logf("  source write -> copy written: p50 %v, p90 %v, p99 %v, max %v", pct(0.50), pct(0.90), pct(0.99), lat[len(lat)-1].Round(time.Millisecond))
+	t.Logf("  by stage, p50/p99: write -> reader hands it over %v/%v; -> SNS accepted %v/%v; -> subscriber begins %v/%v; -> copy written %v/%v",
+		pctOf(toReader, 0.5), pctOf(toReader, 0.99), pctOf(publishing, 0.5), pctOf(publishing, 0.99),
+		pctOf(delivering, 0.5), pctOf(delivering, 0.99), pctOf(applying, 0.5), pctOf(applying, 0.99))
 	t.Logf("  throughput: %.0f changes/s end to end (%v from the first write to the last copy; writes took %v)", float64(len(lat))/elapsed.Seconds(), elapsed.Round(time.Millisecond), wrote.Round(time.Millisecond))
 	t.Logf("  subscriber counts: %+v", sub.Counts())
 	if os.Getenv("TABLESTAKES_PROPAGATION_DEBUG") != "" {

@@ -6,20 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"strings"
-	stdsync "sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
-
-	"github.com/tablestakes/tablestakes/internal/backoff"
 )
 
 // Handler applies a change to a subscriber's own tables. Apply must be
@@ -306,137 +299,6 @@ func (s *Subscriber) HandleSNSEvent(ctx context.Context, ev events.SNSEvent) err
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// ReceiveOption configures [Subscriber.Receive].
-type ReceiveOption func(*receive)
-
-type receive struct {
-	wait int32
-	max  int32
-}
-
-// WithWaitTime sets the long-poll wait of each ReceiveMessage call, in
-// whole seconds from 0 to 20 (default 20, the most SQS allows). A shorter
-// wait makes Receive notice a canceled context sooner; with 0 (short
-// polling) Receive pauses a second after an empty answer.
-func WithWaitTime(d time.Duration) ReceiveOption {
-	return func(r *receive) { r.wait = int32(min(max(d.Round(time.Second)/time.Second, 0), 20)) }
-}
-
-// WithMaxMessages sets how many messages one ReceiveMessage call may return
-// (1 to 10, default 10).
-func WithMaxMessages(n int32) ReceiveOption { return func(r *receive) { r.max = n } }
-
-// Receive long-polls the SQS queue queueURL, handles each message as
-// [Subscriber] describes and deletes the messages applied or skipped, until
-// ctx is done; it then returns ctx's error.
-//
-// It receives the next batch while it applies the current one, and applies
-// a batch's changes of different items concurrently
-// ([WithSubscriberConcurrency]); the changes of one item are applied one
-// after another, in the order received, and a batch is applied only once
-// the one before it is. A message is deleted only after it was applied or
-// skipped. A message that fails is left on the queue, to be delivered again
-// after its visibility timeout (and, past the queue's maxReceiveCount,
-// moved to its dead-letter queue): nothing is lost. So is a batch received
-// but not applied when ctx ends. SQS errors are retried with backoff.
-func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL string, opts ...ReceiveOption) error {
-	cfg := receive{wait: 20, max: 10}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	cfg.max = min(max(cfg.max, 1), 10)
-	batches := make(chan []sqstypes.Message) // unbuffered: one batch fetched ahead
-	received := make(chan error, 1)
-	go func() {
-		defer close(batches)
-		received <- s.receiveLoop(ctx, client, queueURL, cfg, batches)
-	}()
-	var deleting stdsync.WaitGroup // at most one DeleteMessageBatch in flight
-	for msgs := range batches {
-		bodies := make([]message, len(msgs))
-		for i, m := range msgs {
-			bodies[i] = message{body: aws.ToString(m.Body)}
-		}
-		var done []sqstypes.DeleteMessageBatchRequestEntry
-		for i, err := range s.handleAll(ctx, bodies) {
-			if err != nil {
-				s.logger().ErrorContext(ctx, "sync: message not applied; it will be delivered again",
-					"messageId", aws.ToString(msgs[i].MessageId), "error", err)
-				continue
-			}
-			done = append(done, sqstypes.DeleteMessageBatchRequestEntry{
-				Id: aws.String(strconv.Itoa(i)), ReceiptHandle: msgs[i].ReceiptHandle,
-			})
-		}
-		deleting.Wait()
-		if len(done) > 0 {
-			deleting.Go(func() { s.delete(ctx, client, queueURL, done) })
-		}
-	}
-	deleting.Wait()
-	return <-received
-}
-
-// receiveLoop receives batches from queueURL and sends them on batches,
-// until ctx is done; it returns ctx's error.
-func (s *Subscriber) receiveLoop(ctx context.Context, client SQSClient, queueURL string, cfg receive, batches chan<- []sqstypes.Message) error {
-	failures := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		out, err := client.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: cfg.max, WaitTimeSeconds: cfg.wait,
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			failures++
-			s.logger().WarnContext(ctx, "sync: receive failed", "queue", queueURL, "error", err)
-			if err := backoff.Sleep(ctx, failures, 100*time.Millisecond, 10*time.Second); err != nil {
-				return err
-			}
-			continue
-		}
-		failures = 0
-		if len(out.Messages) == 0 {
-			if cfg.wait == 0 {
-				// Short polling: pause, rather than ask again at once.
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-time.After(time.Second):
-				}
-			}
-			continue
-		}
-		select {
-		case batches <- out.Messages:
-		case <-ctx.Done():
-			// Received, not applied: delivered again after the
-			// visibility timeout.
-			return ctx.Err()
-		}
-	}
-}
-
-// delete deletes the messages applied or skipped. A delete that fails
-// leaves the message to be delivered and applied again, which handlers make
-// harmless. It outlives ctx by a few seconds, so that the messages applied
-// before a shutdown are not delivered again.
-func (s *Subscriber) delete(ctx context.Context, client SQSClient, queueURL string, done []sqstypes.DeleteMessageBatchRequestEntry) {
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	if res, err := client.DeleteMessageBatch(dctx, &sqs.DeleteMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: done}); err != nil {
-		s.logger().WarnContext(ctx, "sync: delete failed", "queue", queueURL, "error", err)
-	} else if len(res.Failed) > 0 {
-		s.logger().WarnContext(ctx, "sync: some deletes failed", "queue", queueURL, "count", len(res.Failed))
-	}
 }
 
 // ParseMessage returns the change in a message body: an SNS notification
