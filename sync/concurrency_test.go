@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tablestakes/tablestakes/internal/awsfake"
@@ -310,4 +312,99 @@ func TestStreamReaderReadsShardsConcurrently(t *testing.T) {
 	require.Less(t, pos("250"), pos("300"), "the child after its parent: %v", got)
 	require.Less(t, pos("100"), pos("400"))
 	require.Less(t, pos("200"), pos("500"))
+}
+
+// concurrentSNS accepts PublishBatch requests after a pause, recording the
+// changes it accepted, how many requests were in flight at most, and
+// whether two in flight ever held changes of one item. It refuses every
+// request holding the change with the event id refuse.
+type concurrentSNS struct {
+	refuse   string
+	mu       stdsync.Mutex
+	items    map[string]bool // items of the requests in flight
+	running  int
+	peak     int
+	overlaps int
+	accepted []string // event ids, in the order accepted
+}
+
+func (f *concurrentSNS) PublishBatch(_ context.Context, in *sns.PublishBatchInput, _ ...func(*sns.Options)) (*sns.PublishBatchOutput, error) {
+	var cs []tssync.Change
+	for _, e := range in.PublishBatchRequestEntries {
+		c, err := tssync.ParseMessage(aws.ToString(e.Message))
+		if err != nil {
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	f.mu.Lock()
+	f.running++
+	f.peak = max(f.peak, f.running)
+	for _, c := range cs {
+		if f.items[pkOf(c)] {
+			f.overlaps++
+		}
+		f.items[pkOf(c)] = true
+	}
+	f.mu.Unlock()
+	time.Sleep(5 * time.Millisecond)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.running--
+	refused := false
+	for _, c := range cs {
+		delete(f.items, pkOf(c))
+		refused = refused || c.EventID == f.refuse
+	}
+	if refused {
+		return nil, errors.New("refused by the test")
+	}
+	for _, c := range cs {
+		f.accepted = append(f.accepted, c.EventID)
+	}
+	return &sns.PublishBatchOutput{}, nil
+}
+
+// TestPublishConcurrently: Publish sends up to WithPublisherConcurrency
+// requests at once, never two holding changes of one item, so that each
+// item's changes are accepted in order; after a request fails it starts no
+// other, and the changes from that request on are unpublished.
+func TestPublishConcurrently(t *testing.T) {
+	t.Parallel()
+	// 25 items, two changes each: i0..i24 at version 1, then again at
+	// version 2. Requests 0, 1 and 2 (i20..i24 v1, i0..i4 v2) may go
+	// together; request 2 conflicts with request 0.
+	var cs []tssync.Change
+	for k := range 50 {
+		cs = append(cs, itemChange(fmt.Sprint("i", k%25), k/25+1))
+	}
+	opts := []tssync.PublisherOption{tssync.WithPublishRetry(2, time.Microsecond, time.Millisecond), tssync.WithPublisherConcurrency(3)}
+
+	t.Run("accepted", func(t *testing.T) {
+		f := &concurrentSNS{items: map[string]bool{}}
+		require.NoError(t, tssync.NewPublisher(f, topicARN, opts...).Publish(context.Background(), cs...))
+		require.ElementsMatch(t, ids(cs), f.accepted)
+		require.Zero(t, f.overlaps, "two requests in flight held changes of one item")
+		require.LessOrEqual(t, f.peak, 3)
+		require.GreaterOrEqual(t, f.peak, 2)
+		at := map[string]int{}
+		for i, id := range f.accepted {
+			at[id] = i
+		}
+		for k := range 25 {
+			require.Less(t, at[fmt.Sprintf("i%d-v1", k)], at[fmt.Sprintf("i%d-v2", k)], "item i%d: version 1 accepted first", k)
+		}
+	})
+
+	t.Run("refused", func(t *testing.T) {
+		f := &concurrentSNS{items: map[string]bool{}, refuse: cs[12].EventID} // request 1: i10..i19 v1
+		err := tssync.NewPublisher(f, topicARN, opts...).Publish(context.Background(), cs...)
+		var pe *tssync.PublishError
+		require.ErrorAs(t, err, &pe)
+		require.Equal(t, ids(cs[10:]), ids(pe.Unpublished), "request 1 and every change after it")
+		for k := 10; k < 20; k++ {
+			require.NotContains(t, f.accepted, fmt.Sprintf("i%d-v2", k), "a later change of an item whose earlier change failed was published")
+		}
+		require.Zero(t, f.overlaps)
+	})
 }

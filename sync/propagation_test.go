@@ -36,12 +36,16 @@ import (
 // They write as fast as they can (a burst), or, with
 // TABLESTAKES_PROPAGATION_PACE set to a duration (e.g. 200ms), each waits
 // that long after each write (paced changes: the lag of a change that
-// finds the path idle).
+// finds the path idle). With TABLESTAKES_PROPAGATION_BACKLOG set, the
+// reader and subscribers start only once every change is written, and the
+// test logs how fast they drain the backlog: the sync path's throughput,
+// whatever the writers' pace.
 func TestPropagation(t *testing.T) {
 	n, _ := strconv.Atoi(os.Getenv("TABLESTAKES_PROPAGATION"))
 	if n <= 0 {
 		t.Skip("set TABLESTAKES_PROPAGATION=<changes> (e.g. 1000) to measure propagation")
 	}
+	backlog := os.Getenv("TABLESTAKES_PROPAGATION_BACKLOG") != ""
 	var pace time.Duration
 	if v := os.Getenv("TABLESTAKES_PROPAGATION_PACE"); v != "" {
 		var err error
@@ -98,38 +102,45 @@ func TestPropagation(t *testing.T) {
 	sub := tssync.NewSubscriber(handler, tssync.FromTopics(topics.TopicARN), tssync.FromTables(f.companies.Table().Name),
 		tssync.WithSubscriberLogger(logs.logger()))
 	var loops stdsync.WaitGroup
-	loops.Go(func() {
-		_ = reader.Read(ctx, func(ctx context.Context, cs []tssync.Change) error {
-			now := time.Now()
-			mu.Lock()
-			for _, c := range cs {
-				id, _ := c.New["id"].(*types.AttributeValueMemberS)
-				name, _ := c.New["name"].(*types.AttributeValueMemberS)
-				if id != nil && name != nil {
-					if key := id.Value + "/" + name.Value; handed[key].IsZero() {
-						handed[key] = now
+	var pathStarted time.Time
+	startPath := func() {
+		pathStarted = time.Now()
+		loops.Go(func() {
+			_ = reader.Read(ctx, func(ctx context.Context, cs []tssync.Change) error {
+				now := time.Now()
+				mu.Lock()
+				for _, c := range cs {
+					id, _ := c.New["id"].(*types.AttributeValueMemberS)
+					name, _ := c.New["name"].(*types.AttributeValueMemberS)
+					if id != nil && name != nil {
+						if key := id.Value + "/" + name.Value; handed[key].IsZero() {
+							handed[key] = now
+						}
 					}
 				}
-			}
-			mu.Unlock()
-			err := pub.Publish(ctx, cs...)
-			now = time.Now()
-			mu.Lock()
-			for _, c := range cs {
-				id, _ := c.New["id"].(*types.AttributeValueMemberS)
-				name, _ := c.New["name"].(*types.AttributeValueMemberS)
-				if id != nil && name != nil {
-					if key := id.Value + "/" + name.Value; sent[key].IsZero() {
-						sent[key] = now
+				mu.Unlock()
+				err := pub.Publish(ctx, cs...)
+				now = time.Now()
+				mu.Lock()
+				for _, c := range cs {
+					id, _ := c.New["id"].(*types.AttributeValueMemberS)
+					name, _ := c.New["name"].(*types.AttributeValueMemberS)
+					if id != nil && name != nil {
+						if key := id.Value + "/" + name.Value; sent[key].IsZero() {
+							sent[key] = now
+						}
 					}
 				}
-			}
-			mu.Unlock()
-			return err
+				mu.Unlock()
+				return err
+			})
 		})
-	})
-	for range 2 {
-		loops.Go(func() { _ = sub.Receive(ctx, ddbtest.SQS(t), topics.QueueURL, tssync.WithWaitTime(time.Second)) })
+		for range 2 {
+			loops.Go(func() { _ = sub.Receive(ctx, ddbtest.SQS(t), topics.QueueURL, tssync.WithWaitTime(time.Second)) })
+		}
+	}
+	if !backlog {
+		startPath()
 	}
 	defer loops.Wait()
 	defer cancel()
@@ -173,6 +184,9 @@ func TestPropagation(t *testing.T) {
 		require.NoError(t, err)
 	}
 	wrote := time.Since(begin)
+	if backlog {
+		startPath()
+	}
 	total := 0
 	mu.Lock()
 	total = len(started)
@@ -224,7 +238,10 @@ func TestPropagation(t *testing.T) {
 	pct := func(p float64) time.Duration { return pctOf(lat, p) }
 	elapsed := last.Sub(begin)
 	mode := "a burst"
-	if pace > 0 {
+	switch {
+	case backlog:
+		mode = "a backlog: written before the path started"
+	case pace > 0:
 		mode = fmt.Sprintf("paced: each writer waits %v after each write", pace)
 	}
 	t.Logf("propagation of %d changes (%d writers, %d changes per company, %s; StreamReader polling every 50ms, 2 Receive loops long-polling):", len(lat), writers, perCompany, mode)
@@ -233,6 +250,10 @@ func TestPropagation(t *testing.T) {
 		pctOf(toReader, 0.5), pctOf(toReader, 0.99), pctOf(publishing, 0.5), pctOf(publishing, 0.99),
 		pctOf(delivering, 0.5), pctOf(delivering, 0.99), pctOf(applying, 0.5), pctOf(applying, 0.99))
 	t.Logf("  throughput: %.0f changes/s end to end (%v from the first write to the last copy; writes took %v)", float64(len(lat))/elapsed.Seconds(), elapsed.Round(time.Millisecond), wrote.Round(time.Millisecond))
+	if backlog {
+		drained := last.Sub(pathStarted)
+		t.Logf("  backlog drained: %.0f changes/s (%v from the start of the reader and subscribers to the last copy)", float64(len(lat))/drained.Seconds(), drained.Round(time.Millisecond))
+	}
 	t.Logf("  subscriber counts: %+v", sub.Counts())
 	if os.Getenv("TABLESTAKES_PROPAGATION_DEBUG") != "" {
 		t.Logf("reader log:\n%s", readerLogs.String())

@@ -75,6 +75,7 @@ type Publisher struct {
 	base, limit time.Duration
 	logger      *slog.Logger
 	tracer      trace.Tracer // nil: no spans
+	concurrency int          // requests at once; 0: DefaultPublisherConcurrency
 }
 
 // PublisherOption configures a [Publisher].
@@ -120,6 +121,21 @@ func WithFilter(keep func(Change) bool) PublisherOption {
 // backoff between base and limit (default 50ms and 2s).
 func WithPublishRetry(attempts int, base, limit time.Duration) PublisherOption {
 	return func(p *Publisher) { p.attempts, p.base, p.limit = attempts, base, limit }
+}
+
+// DefaultPublisherConcurrency is how many PublishBatch requests a
+// [Publisher] sends at once unless told otherwise
+// ([WithPublisherConcurrency]).
+const DefaultPublisherConcurrency = 4
+
+// WithPublisherConcurrency sets how many PublishBatch requests one
+// [Publisher.Publish] call sends at once, at most: n from 1 (one after
+// another) up; below 1 means [DefaultPublisherConcurrency], the default.
+// Requests that hold changes of one item are never sent at once, whatever
+// n. More than one request is sent only for more than ten changes, as a
+// [StreamReader] catching up or a Lambda batch hands over.
+func WithPublisherConcurrency(n int) PublisherOption {
+	return func(p *Publisher) { p.concurrency = n }
 }
 
 // WithPublisherLogger sets where the publisher logs retries (default: nowhere).
@@ -171,11 +187,19 @@ type prepared struct {
 // are skipped. A change whose message would exceed [MaxMessageSize] is
 // stored in S3 and published as a pointer when the publisher has [WithS3]
 // (see [Claim]); without it, it is refused with [ErrMessageTooLarge]
-// before anything is sent. Publish returns nil when
-// every change was accepted by SNS, else a [*PublishError] holding the
-// changes not published (the failed ones and every one after the first
-// failure, so that a later change to an item never overtakes an earlier
-// one); publishing them again is safe, as subscribers apply a change once.
+// before anything is sent.
+//
+// Up to [WithPublisherConcurrency] requests are sent at once, but never two
+// that hold changes of one item (one table and key): a later change to an
+// item is sent only once SNS has accepted the earlier one, so it never
+// overtakes it (on a FIFO topic, a message group's order is kept).
+//
+// Publish returns nil when every change was accepted by SNS, else a
+// [*PublishError] holding the changes not published, in order: those SNS
+// refused in the first request that failed, and every change after that
+// request (sent at the same time or not, accepted or not), so that a
+// later change to an item never overtakes an earlier one. Publishing them
+// again is safe, as subscribers apply a change once.
 func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 	ready := make([]prepared, 0, len(changes))
 	for i, c := range changes {
@@ -189,24 +213,86 @@ func (p *Publisher) Publish(ctx context.Context, changes ...Change) error {
 		}
 		ready = append(ready, r)
 	}
+	var batches [][]prepared
 	for len(ready) > 0 {
 		n, size := 0, 0
 		for n < len(ready) && n < maxBatch && size+ready[n].size <= MaxMessageSize {
 			size += ready[n].size
 			n++
 		}
-		if err := p.send(ctx, ready[:n]); err != nil {
-			var pe *PublishError
-			if errors.As(err, &pe) {
-				for _, r := range ready[n:] {
-					pe.Unpublished = append(pe.Unpublished, r.change)
-				}
-			}
-			return err
-		}
+		batches = append(batches, ready[:n])
 		ready = ready[n:]
 	}
+	errs := p.sendAll(ctx, batches)
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		var pe *PublishError
+		if errors.As(err, &pe) {
+			for _, b := range batches[i+1:] {
+				pe.Unpublished = append(pe.Unpublished, changesOf(b)...)
+			}
+		}
+		return err
+	}
 	return nil
+}
+
+// sendAll sends batches, up to p.concurrency at once, never two with
+// changes of one item at once, and stops starting new ones at the first
+// failure. errs[i] is the outcome of batches[i]; a batch not sent has none.
+func (p *Publisher) sendAll(ctx context.Context, batches [][]prepared) (errs []error) {
+	errs = make([]error, len(batches))
+	workers := p.concurrency
+	if workers < 1 {
+		workers = DefaultPublisherConcurrency
+	}
+	if workers == 1 || len(batches) == 1 {
+		for i, b := range batches {
+			if errs[i] = p.send(ctx, b); errs[i] != nil {
+				break
+			}
+		}
+		return errs
+	}
+	type result struct {
+		i   int
+		err error
+	}
+	results := make(chan result)
+	busy := map[string]bool{} // items of the batches in flight
+	conflicts := func(b []prepared) bool {
+		for _, r := range b {
+			if busy[itemOf(r.change)] {
+				return true
+			}
+		}
+		return false
+	}
+	next, running, failed := 0, 0, false
+	for {
+		for !failed && next < len(batches) && running < workers && !conflicts(batches[next]) {
+			i := next
+			for _, r := range batches[i] {
+				busy[itemOf(r.change)] = true
+			}
+			next++
+			running++
+			go func() { results <- result{i, p.send(ctx, batches[i])} }()
+		}
+		if running == 0 {
+			return errs // all sent, or stopped at a failure
+		}
+		r := <-results
+		running--
+		for _, c := range batches[r.i] {
+			delete(busy, itemOf(c.change))
+		}
+		if errs[r.i] = r.err; r.err != nil {
+			failed = true
+		}
+	}
 }
 
 // encode turns c into a message: its JSON body and message attributes.

@@ -95,7 +95,12 @@ func ids(cs []tssync.Change) []string {
 	return out
 }
 
-var fast = tssync.WithPublishRetry(3, time.Microsecond, time.Millisecond)
+// fast retries at once, and sends one request after another, so that a
+// test reads them in order (TestPublishConcurrently sends them at once).
+var fast tssync.PublisherOption = func(p *tssync.Publisher) {
+	tssync.WithPublishRetry(3, time.Microsecond, time.Millisecond)(p)
+	tssync.WithPublisherConcurrency(1)(p)
+}
 
 func TestPublishBatchesInOrder(t *testing.T) {
 	rec := &recordingSNS{}
