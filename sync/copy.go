@@ -391,15 +391,15 @@ func (cp *Copier[T]) commitCreate(ctx context.Context, id string, put *repositor
 // attributes and its marker set — in one write: a conditional put, or with
 // DeleteOnRemove a transaction of the put and the check of the tombstone.
 // done is false when Apply must go the long way (update, create, update):
-// the copy exists already, Create returned nil, or the item Create built
-// cannot hold the copied values as they are (the target model has no field
-// for one, or one of another type).
+// the copy exists already, Create failed or returned nil, or the item
+// Create built is not the copy of id or cannot hold the copied values as
+// they are (the target model has no field for one, or one of another
+// type).
 func (cp *Copier[T]) insert(ctx context.Context, c Change, id, marker, order string) (done bool, err error) {
 	item, err := cp.Create(ctx, c)
-	if err != nil {
-		return false, fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
-	}
-	if item == nil {
+	if err != nil || item == nil {
+		// The long way calls Create again if the copy does not exist,
+		// and returns its error then.
 		return false, nil
 	}
 	want := make(map[string]types.AttributeValue, len(cp.Attributes)+1)
@@ -415,6 +415,9 @@ func (cp *Copier[T]) insert(ctx context.Context, c Change, id, marker, order str
 	put, err := cp.Repo.PlanCreate(ctx, item)
 	if err != nil {
 		return false, fmt.Errorf("sync: create the copy of %s %s: %w", c.Table, id, err)
+	}
+	if key, err := cp.Repo.Key(id); err != nil || !reflect.DeepEqual(put.Key(), key) {
+		return false, nil // Create built another item than the copy of id
 	}
 	got := put.Item()
 	for attr, v := range want {

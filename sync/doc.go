@@ -36,6 +36,28 @@
 // is handed over again, a message that fails to apply stays on its queue
 // (and goes to the queue's dead-letter queue after its maxReceiveCount).
 //
+// # Keeping up
+//
+// Each stage works on several things at once, never on two changes of one
+// item (one owner table and key) at once, so that an item's changes stay
+// in order. A [StreamReader] reads up to [WithReaderConcurrency] shards at
+// once (a child only after its parent); [Publisher.Publish] sends up to
+// [WithPublisherConcurrency] PublishBatch requests at once; a [Subscriber]
+// applies up to [WithSubscriberConcurrency] changes at once, and
+// [Subscriber.Receive] receives ahead while it applies. A [Copier] creates
+// the copy of an Insert in one write. Handlers must therefore be safe for
+// concurrent use.
+//
+// # Tracing
+//
+// [WithReaderTracerProvider], [WithPublisherTracerProvider] and
+// [WithSubscriberTracerProvider] record spans through the OpenTelemetry API:
+// one per batch of stream records handed over, one per PublishBatch
+// request (nested in the first when the publisher runs under a reader),
+// one per batch of messages received and one per change applied, under
+// which a handler's repository calls nest. Without a provider nothing is
+// recorded.
+//
 // # AWS's limits
 //
 // SNS refuses a message over 262,144 bytes and a PublishBatch whose
