@@ -123,7 +123,7 @@ func (r *recorder) len() int {
 func attr(s *recordedSpan, key string) string {
 	for _, kv := range s.attrs {
 		if string(kv.Key) == key {
-			return kv.Value.Emit()
+			return kv.Value.String()
 		}
 	}
 	return ""
