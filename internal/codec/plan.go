@@ -22,7 +22,6 @@ import (
 	"encoding"
 	"fmt"
 	"reflect"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +30,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 
+	"github.com/tablestakes/tablestakes/internal/fields"
 	"github.com/tablestakes/tablestakes/internal/itemsize"
 )
 
@@ -381,128 +381,19 @@ func (p *planner) planFields(n *node) error {
 	bad := func(format string, args ...any) error {
 		return &ModelError{Type: p.root, Reason: fmt.Sprintf(format, args...)}
 	}
-	type cand struct {
-		name    string
-		fromTag bool
-		index   []int
-		path    []step
-		sf      reflect.StructField
-		opts    string
+	won, err := fields.Resolve(n.t)
+	if err != nil {
+		return bad("%v", err)
 	}
-	type queued struct {
-		typ   reflect.Type
-		index []int
-		path  []step
-	}
-	var cands []cand
-	next := []queued{{typ: n.t}}
-	var count map[reflect.Type]int
-	nextCount := map[reflect.Type]int{}
-	visited := map[reflect.Type]bool{}
-	for len(next) > 0 {
-		current := next
-		next = nil
-		count, nextCount = nextCount, map[reflect.Type]int{}
-		for _, q := range current {
-			if visited[q.typ] {
-				continue
-			}
-			visited[q.typ] = true
-			for i := 0; i < q.typ.NumField(); i++ {
-				sf := q.typ.Field(i)
-				if sf.PkgPath != "" && !sf.Anonymous {
-					continue
-				}
-				tag := sf.Tag.Get("dynamodbav")
-				name, opts, _ := strings.Cut(tag, ",")
-				if name == "-" {
-					continue
-				}
-				ft := sf.Type
-				ptr := false
-				if ft.Name() == "" && ft.Kind() == reflect.Pointer {
-					ft, ptr = ft.Elem(), true
-				}
-				index := append(append([]int(nil), q.index...), i)
-				if !sf.Anonymous || name != "" || ft.Kind() != reflect.Struct {
-					if sf.PkgPath != "" {
-						return bad("embedded field %s is unexported and not a struct: attributevalue cannot read it", sf.Name)
-					}
-					path := append(append([]step(nil), q.path...), step{off: sf.Offset})
-					c := cand{name: sf.Name, index: index, path: path, sf: sf, opts: opts}
-					if name != "" {
-						c.name, c.fromTag = name, true
-					}
-					cands = append(cands, c)
-					if count[q.typ] > 1 {
-						cands = append(cands, c) // two paths to this type: a duplicate cancels it
-					}
-					continue
-				}
-				nextCount[ft]++
-				if nextCount[ft] == 1 {
-					path := append(append([]step(nil), q.path...), step{off: sf.Offset, deref: ptr})
-					if ptr {
-						path[len(path)-1].ptr = ft
-					}
-					next = append(next, queued{typ: ft, index: index, path: path})
-				}
-			}
-		}
-	}
-	sort.SliceStable(cands, func(i, j int) bool {
-		a, b := cands[i], cands[j]
-		if a.name != b.name {
-			return a.name < b.name
-		}
-		if len(a.index) != len(b.index) {
-			return len(a.index) < len(b.index)
-		}
-		if a.fromTag != b.fromTag {
-			return a.fromTag
-		}
-		return lessIndex(a.index, b.index)
-	})
-	var won []cand
-	for i := 0; i < len(cands); {
-		j := i + 1
-		for j < len(cands) && cands[j].name == cands[i].name {
-			j++
-		}
-		group := cands[i:j]
-		depth, tagged, ok := len(group[0].index), -1, true
-		for k, c := range group {
-			if len(c.index) > depth {
-				group = group[:k]
-				break
-			}
-			if c.fromTag {
-				if tagged >= 0 {
-					ok = false
-					break
-				}
-				tagged = k
-			}
-		}
-		switch {
-		case !ok:
-		case tagged >= 0:
-			won = append(won, group[tagged])
-		case len(group) == 1:
-			won = append(won, group[0])
-		}
-		i = j
-	}
-	sort.Slice(won, func(i, j int) bool { return lessIndex(won[i].index, won[j].index) })
 	n.fields = make([]field, 0, len(won))
 	n.byName = make(map[string]int, len(won))
 	for _, c := range won {
-		if f := itemsize.CheckName(c.name); f != nil {
-			return bad("field %s: %s", c.sf.Name, f.Reason)
+		if f := itemsize.CheckName(c.Name); f != nil {
+			return bad("field %s: %s", c.Struct.Name, f.Reason)
 		}
 		var m mode
 		omit := false
-		for _, o := range strings.Split(c.opts, ",") {
+		for _, o := range strings.Split(c.Opts, ",") {
 			switch o {
 			case "omitempty":
 				omit = true
@@ -517,18 +408,18 @@ func (p *planner) planFields(n *node) error {
 			case "unixtime":
 				m |= modeUnix
 			case "omitemptyelem", "nullempty", "nullemptyelem":
-				return bad("field %s: the %s option is not supported; write the value as wanted instead", c.sf.Name, o)
+				return bad("field %s: the %s option is not supported; write the value as wanted instead", c.Struct.Name, o)
 			}
 		}
 		if omit {
 			m |= modeOmit
 		}
-		fn, err := p.plan(c.sf.Type, m, n.addr)
+		fn, err := p.plan(c.Struct.Type, m, n.addr)
 		if err != nil {
 			return err
 		}
-		n.byName[c.name] = len(n.fields)
-		n.fields = append(n.fields, field{name: c.name, path: c.path, omit: omit, n: fn})
+		n.byName[c.Name] = len(n.fields)
+		n.fields = append(n.fields, field{name: c.Name, path: steps(n.t, c.Index), omit: omit, n: fn})
 	}
 	for _, f := range n.fields {
 		switch member(f.n) {
@@ -603,16 +494,23 @@ func (n *node) fieldByName(name string) (int, bool) {
 	return i, ok
 }
 
-func lessIndex(a, b []int) bool {
-	for k, x := range a {
-		if k >= len(b) {
-			return false
+// steps returns the offsets that lead from a struct of type t to the field
+// at index, dereferencing the embedded pointers on the way.
+func steps(t reflect.Type, index []int) []step {
+	path := make([]step, len(index))
+	for k, i := range index {
+		sf := t.Field(i)
+		path[k] = step{off: sf.Offset}
+		if k == len(index)-1 {
+			break
 		}
-		if x != b[k] {
-			return x < b[k]
+		t = sf.Type
+		if t.Name() == "" && t.Kind() == reflect.Pointer {
+			t = t.Elem()
+			path[k].deref, path[k].ptr = true, t
 		}
 	}
-	return len(a) < len(b)
+	return path
 }
 
 // fieldAddr returns the address of f in the struct at p, or nil when an
