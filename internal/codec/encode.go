@@ -42,30 +42,27 @@ type slabs struct {
 }
 
 func (sl *slabs) str(v string) *types.AttributeValueMemberS {
-	if len(sl.s) == cap(sl.s) {
-		sl.s = make([]types.AttributeValueMemberS, 0, max(sl.cs, 1))
-		sl.cs = 1
-	}
-	sl.s = append(sl.s, types.AttributeValueMemberS{Value: v})
-	return &sl.s[len(sl.s)-1]
+	return slab(&sl.s, &sl.cs, types.AttributeValueMemberS{Value: v})
 }
 
 func (sl *slabs) num(v string) *types.AttributeValueMemberN {
-	if len(sl.n) == cap(sl.n) {
-		sl.n = make([]types.AttributeValueMemberN, 0, max(sl.cn, 1))
-		sl.cn = 1
-	}
-	sl.n = append(sl.n, types.AttributeValueMemberN{Value: v})
-	return &sl.n[len(sl.n)-1]
+	return slab(&sl.n, &sl.cn, types.AttributeValueMemberN{Value: v})
 }
 
 func (sl *slabs) boolean(v bool) *types.AttributeValueMemberBOOL {
-	if len(sl.b) == cap(sl.b) {
-		sl.b = make([]types.AttributeValueMemberBOOL, 0, max(sl.cb, 1))
-		sl.cb = 1
+	return slab(&sl.b, &sl.cb, types.AttributeValueMemberBOOL{Value: v})
+}
+
+// slab appends v to *buf and returns its address, starting a new slab of
+// *size values (then of one) when the current one is full: values handed
+// out before never move.
+func slab[V any](buf *[]V, size *int, v V) *V {
+	if len(*buf) == cap(*buf) {
+		*buf = make([]V, 0, max(*size, 1))
+		*size = 1
 	}
-	sl.b = append(sl.b, types.AttributeValueMemberBOOL{Value: v})
-	return &sl.b[len(sl.b)-1]
+	*buf = append(*buf, v)
+	return &(*buf)[len(*buf)-1]
 }
 
 // structSlabs returns the slabs of the scalar fields of struct node n.
