@@ -46,7 +46,7 @@ func TestResolve(t *testing.T) {
 		}
 	}
 	type bad struct{ hidden }
-	if _, err := Resolve(reflect.TypeOf(bad{})); err == nil {
+	if _, err := Resolve(reflect.TypeOf(bad{hidden: 1})); err == nil {
 		t.Error("Resolve of an embedded unexported non-struct: no error")
 	}
 }
