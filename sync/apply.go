@@ -23,7 +23,7 @@ const DefaultSubscriberConcurrency = 8
 // whatever n. The handlers must be safe for concurrent use.
 //
 // A process running k Receive loops on one queue applies up to k×n
-// changes at once; each loop holds up to n plus one batch
+// changes at once; each loop holds up to n plus five batches
 // ([WithMaxMessages]) of messages received and not yet handled, invisible
 // to other consumers until their visibility timeout.
 func WithSubscriberConcurrency(n int) SubscriberOption {
@@ -39,7 +39,7 @@ type message struct {
 // handleAll handles msgs as [Subscriber] describes and returns each one's
 // outcome: errs[i] is msgs[i]'s. Changes of different items are applied
 // concurrently, at most s.concurrency at a time; the changes of one item one
-// after another, in the order of msgs.
+// after another, in the order of msgs, less those superseded ([Superseder]).
 func (s *Subscriber) handleAll(ctx context.Context, msgs []message) (errs []error) {
 	errs = make([]error, len(msgs))
 	if len(msgs) == 0 {
@@ -66,8 +66,23 @@ func (s *Subscriber) handleAll(ctx context.Context, msgs []message) (errs []erro
 		lanes[k] = append(lanes[k], i)
 	}
 	apply := func(lane []int) {
-		for _, i := range lane {
-			errs[i] = s.applyOne(ctx, changes[i])
+		cs := make([]Change, len(lane))
+		for j, i := range lane {
+			cs[j] = changes[i]
+		}
+		host := s.superseding(cs)
+		for j, i := range lane {
+			if host[j] == j {
+				errs[i] = s.applyOne(ctx, changes[i])
+			}
+		}
+		for j, i := range lane {
+			if h := host[j]; h != j {
+				errs[i] = errs[lane[h]]
+				if errs[i] == nil {
+					s.superseded.Add(1)
+				}
+			}
 		}
 	}
 	workers := min(s.workers(), len(items))

@@ -33,8 +33,9 @@ const DefaultMarker = "syncOrder"
 // so that its reads need no call to the owner.
 //
 // For each Insert or Modify it updates the target item whose id is the
-// source item's SourceID attribute, setting each copied attribute (or
-// removing it when the owner removed it) and recording the change's
+// source item's SourceID attribute, setting each copied attribute as the
+// change's new image has it (removing it when the image lacks it, so the
+// publisher must publish every copied attribute) and recording the change's
 // [Change.Order] in Marker, all in one conditional UpdateItem that applies
 // only when the item's marker is older. A duplicate or a change delivered
 // after a later one is thereby skipped (principle 6); any other failed
@@ -245,6 +246,48 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 			return err
 		}
 	}
+}
+
+// Supersedes reports whether applying later makes applying earlier
+// unnecessary (see [Superseder]): both are Inserts or Modifies of the same
+// owner item and copy, and later's order is greater — Apply writes every
+// copied attribute as the owner held it after the change, so once later is
+// applied, earlier is skipped as older whatever the order. Or earlier
+// changes no copied attribute, so that Apply would skip it anyway. Not when
+// later changes no copied attribute (Apply skips it, and earlier's values
+// would be lost). A Remove never supersedes and is never superseded: a
+// deleted and recreated copy differs from one updated in place. Nor is an
+// Insert superseded when Create is set: Create builds the copy from it.
+//
+// The copy then ends as it would after both; a versioned target's version
+// is incremented once instead of twice.
+func (cp *Copier[T]) Supersedes(later, earlier Change) bool {
+	if later.Table != earlier.Table || later.Event == Remove || earlier.Event == Remove ||
+		later.Claim != nil || earlier.Claim != nil {
+		return false
+	}
+	if checkOrder(later) != nil || checkOrder(earlier) != nil || later.Order() <= earlier.Order() {
+		return false // Apply refuses one of them, or earlier is not earlier
+	}
+	if cp.Table != "" && earlier.Table != cp.Table {
+		return true // Apply skips both
+	}
+	idLater, errLater := cp.sourceID(later)
+	idEarlier, errEarlier := cp.sourceID(earlier)
+	if errLater != nil || errEarlier != nil || idLater != idEarlier {
+		return false
+	}
+	if idEarlier == "" {
+		return true // not this copier's item: Apply skips both
+	}
+	if _, touched := cp.changes(earlier); !touched {
+		return true // Apply skips earlier
+	}
+	if earlier.Event == Insert && cp.Create != nil {
+		return false // Create builds the copy from the Insert
+	}
+	_, touched := cp.changes(later)
+	return touched
 }
 
 // sourceID returns the id of c's copy, or "" when c is another kind of
@@ -458,9 +501,16 @@ func (cp *Copier[T]) insert(ctx context.Context, c Change, id, marker, order str
 	return true, nil
 }
 
-// changes builds the update for c; touched reports whether c touches a copied
-// attribute at all.
+// changes builds the update for c, an Insert or Modify: every copied
+// attribute as the owner item holds it after c — set to its value, or
+// removed when the item lacks it, whether c removed it or an earlier change
+// did (which, delivered after c, is skipped as older). touched reports
+// whether c changes a copied attribute at all; a change without a new
+// image (a stream of view type KEYS_ONLY or OLD_IMAGE) touches none.
 func (cp *Copier[T]) changes(c Change) (repository.Changes, bool) {
+	if c.New == nil {
+		return repository.Changes{}, false
+	}
 	srcs := make([]string, 0, len(cp.Attributes))
 	for src := range cp.Attributes {
 		srcs = append(srcs, src)
@@ -475,9 +525,9 @@ func (cp *Copier[T]) changes(c Change) (repository.Changes, bool) {
 			touched = touched || c.Changed(src)
 			continue
 		}
+		out = out.Remove(dst)
 		if _, had := c.Old[src]; had {
-			out = out.Remove(dst) // the owner removed it
-			touched = true
+			touched = true // the owner removed it
 		}
 	}
 	return out, touched

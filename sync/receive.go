@@ -15,6 +15,9 @@ import (
 	"github.com/tablestakes/tablestakes/internal/backoff"
 )
 
+// receiveAhead is how many batches Receive holds beyond its concurrency.
+const receiveAhead = 5
+
 // ReceiveOption configures [Subscriber.Receive].
 type ReceiveOption func(*receive)
 
@@ -41,11 +44,18 @@ func WithMaxMessages(n int32) ReceiveOption { return func(r *receive) { r.max = 
 //
 // It applies up to [WithSubscriberConcurrency] changes at once, of
 // different items: the changes of one item (one owner table and key) are
-// applied one after another, in the order received, across batches too.
+// applied one after another, in the order received, across batches too;
+// when the handlers are [Superseder]s, of the changes of an item that
+// arrived while its previous one was applied, only those no later one
+// supersedes.
 // It receives ahead while it applies, so that no change waits for a slow
-// one of another item: at most the concurrency plus one batch
-// ([WithMaxMessages]) of messages are received and not yet handled at any
-// time. A message is deleted only after it was applied or skipped;
+// one of another item, and so that when it falls behind, the changes of an
+// item wait in hand, where the latest supersedes the others, rather than
+// in the queue: at most the concurrency plus five batches
+// ([WithMaxMessages]) of messages — 58 by default — are received and not
+// yet handled at any time. They stay invisible to other consumers
+// meanwhile, so keep the queue's visibility timeout well above the time
+// that many changes take to apply. A message is deleted only after it was applied or skipped;
 // DeleteMessageBatch requests gather up to ten of them. A message that
 // fails is left on the queue, to be delivered again after its visibility
 // timeout (and, past the queue's maxReceiveCount, moved to its dead-letter
@@ -62,7 +72,7 @@ func (s *Subscriber) Receive(ctx context.Context, client SQSClient, queueURL str
 	workers := s.workers()
 	p := &pipeline{
 		s: s, client: client, queue: queueURL, cfg: cfg,
-		limit: workers + int(cfg.max),
+		limit: workers + receiveAhead*int(cfg.max),
 		lanes: map[string]*lane{},
 	}
 	p.freed = make(chan struct{}, 1)
@@ -233,14 +243,39 @@ func (p *pipeline) work(ctx context.Context) {
 				p.mu.Unlock()
 				break
 			}
-			q := l.queue[0]
-			l.queue = l.queue[1:]
+			qs := l.queue // all of the item's changes in hand, applied as one run
+			l.queue = nil
 			p.mu.Unlock()
-			if err := ctx.Err(); err != nil {
-				p.done(ctx, q, err) // received, not applied: delivered again
-				continue
+			p.applyRun(ctx, qs)
+		}
+	}
+}
+
+// applyRun applies qs, changes of one item in the order received, less
+// those superseded ([Superseder]); a superseded change's message is handled
+// with the outcome of the change that superseded it.
+func (p *pipeline) applyRun(ctx context.Context, qs []queued) {
+	cs := make([]Change, len(qs))
+	for i, q := range qs {
+		cs[i] = q.c
+	}
+	host := p.s.superseding(cs)
+	for i, q := range qs {
+		if host[i] != i {
+			continue
+		}
+		err := ctx.Err() // once ctx is done: received, not applied, delivered again
+		if err == nil {
+			err = p.s.applyOne(q.batch.ctx, q.c)
+		}
+		p.done(q.batch.ctx, q, err)
+		for j, r := range qs {
+			if j != i && host[j] == i {
+				if err == nil {
+					p.s.superseded.Add(1)
+				}
+				p.done(r.batch.ctx, r, err)
 			}
-			p.done(q.batch.ctx, q, p.s.applyOne(q.batch.ctx, q.c))
 		}
 	}
 }

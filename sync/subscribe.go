@@ -75,7 +75,7 @@ type Subscriber struct {
 	concurrency int          // changes applied at once; 0: DefaultSubscriberConcurrency
 	tracer      trace.Tracer // nil: no spans
 
-	applied, foreign, untrusted, refused atomic.Uint64
+	applied, superseded, foreign, untrusted, refused atomic.Uint64
 }
 
 // SubscriberOption configures a [Subscriber].
@@ -147,16 +147,19 @@ func NewSubscriber(h Handler, opts ...SubscriberOption) *Subscriber {
 // Counts says how many messages a [Subscriber] handled, by outcome; see
 // [Subscriber] for what each outcome means.
 type Counts struct {
-	Applied   uint64 // changes every handler applied
-	Foreign   uint64 // bodies that are not change events, skipped
-	Untrusted uint64 // changes of undeclared tables or topics, skipped
-	Refused   uint64 // broken changes and impossible orders, returned as errors
+	Applied uint64 // changes every handler applied
+	// Superseded counts changes not applied because a later change of the
+	// same item, applied, stood in for them ([Superseder]).
+	Superseded uint64
+	Foreign    uint64 // bodies that are not change events, skipped
+	Untrusted  uint64 // changes of undeclared tables or topics, skipped
+	Refused    uint64 // broken changes and impossible orders, returned as errors
 }
 
 // Counts returns how many messages the subscriber has handled so far, by
 // outcome, for metrics.
 func (s *Subscriber) Counts() Counts {
-	return Counts{Applied: s.applied.Load(), Foreign: s.foreign.Load(), Untrusted: s.untrusted.Load(), Refused: s.refused.Load()}
+	return Counts{Applied: s.applied.Load(), Superseded: s.superseded.Load(), Foreign: s.foreign.Load(), Untrusted: s.untrusted.Load(), Refused: s.refused.Load()}
 }
 
 func (s *Subscriber) logger() *slog.Logger {
