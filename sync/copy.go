@@ -47,7 +47,9 @@ const DefaultMarker = "syncOrder"
 //
 // An Insert, whose copy most likely does not exist yet, is applied with
 // one write when Create is set: the item Create builds, with the copied
-// attributes and the marker set, created with a conditional put (with
+// attributes and the marker set (a copied attribute the Insert's image
+// lacks is cleared to its field's zero value, whatever Create put there),
+// created with a conditional put (with
 // DeleteOnRemove, in one transaction with the check of the tombstone).
 // When the copy exists already, the update above follows. Any other change
 // is applied with the update alone, until it finds no copy: Create's item
@@ -446,12 +448,20 @@ func (cp *Copier[T]) insert(ctx context.Context, c Change, id, marker, order str
 		return false, nil
 	}
 	want := make(map[string]types.AttributeValue, len(cp.Attributes)+1)
+	absent := map[string]types.AttributeValue{}
 	for src, dst := range cp.Attributes {
 		if v, ok := c.New[src]; ok {
 			want[dst] = v
+		} else {
+			// As the update would remove it: Create's value for it
+			// goes (NULL decodes to the field's zero value).
+			absent[dst] = &types.AttributeValueMemberNULL{Value: true}
 		}
 	}
 	want[marker] = &types.AttributeValueMemberS{Value: order}
+	if err := attributevalue.UnmarshalMap(absent, item); err != nil {
+		return false, nil
+	}
 	if err := attributevalue.UnmarshalMap(want, item); err != nil {
 		return false, nil
 	}

@@ -41,3 +41,52 @@ func TestCopierRemovalDeliveredLate(t *testing.T) {
 	require.NoError(t, err)
 	require.NotContains(t, out.Item, "orders", "the attribute the owner removed at v2")
 }
+
+// TestCopierInsertLacksACopiedAttribute: an Insert creates the copy in one
+// write from the item Create builds; a copied attribute the Insert's image
+// lacks must not keep the value Create gave it — the copy holds the owner's
+// attributes as of the change, as the update path leaves them (it removes
+// what the image lacks), whether or not the copy existed already.
+func TestCopierInsertLacksACopiedAttribute(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cp := f.copier()
+	cp.Attributes = map[string]string{"name": "companyName", "employees": "orders"}
+	cp.Create = func(_ context.Context, c tssync.Change) (*Stats, error) {
+		var co Company
+		if err := c.Decode(&co); err != nil {
+			return nil, err
+		}
+		return &Stats{ID: co.ID, CompanyName: "(unnamed)", Orders: 5}, nil // defaults
+	}
+	ctx := context.Background()
+
+	named := uuid.NewString()
+	require.NoError(t, cp.Apply(ctx, ownerChange(tssync.Insert, named, 1, nil, attrs{"name": "Acme"})))
+	got, err := f.statsOf(named)
+	require.NoError(t, err)
+	require.Equal(t, "Acme", got.CompanyName)
+	require.Zero(t, got.Orders, "the owner item has no employees: Create's default must not stand")
+
+	counted := uuid.NewString()
+	ins := ownerChange(tssync.Insert, counted, 1, nil, attrs{})
+	ins.New["employees"] = n("3")
+	require.NoError(t, cp.Apply(ctx, ins))
+	got, err = f.statsOf(counted)
+	require.NoError(t, err)
+	require.Equal(t, 3, got.Orders)
+	require.Empty(t, got.CompanyName, "the owner item has no name: Create's default must not stand")
+	require.Empty(t, got.NameLower, "derived from the name the copy holds")
+
+	// The same Insert, when the copy exists already, goes through the
+	// update, which removes the name: both ways end alike.
+	existing := uuid.NewString()
+	require.NoError(t, f.stats.Create(ctx, &Stats{ID: existing, CompanyName: "stale"}))
+	ins = ownerChange(tssync.Insert, existing, 1, nil, attrs{})
+	ins.New["employees"] = n("3")
+	require.NoError(t, cp.Apply(ctx, ins))
+	again, err := f.statsOf(existing)
+	require.NoError(t, err)
+	require.Equal(t, got.CompanyName, again.CompanyName)
+	require.Equal(t, got.Orders, again.Orders)
+}
