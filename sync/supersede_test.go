@@ -401,3 +401,62 @@ func TestCopierSupersedesWhenCreateDecides(t *testing.T) {
 	want.ID, want.SyncOrder, want.Version = got.ID, got.SyncOrder, got.Version
 	require.Equal(t, want, got)
 }
+
+// TestSupersedingAcrossALateRemove: a Remove of the owner item's earlier
+// life, delivered late, between two changes of its next life: applied one
+// at a time, the first of them raises the copy's marker past the Remove,
+// which is then skipped; superseded by the second, it leaves the marker
+// where it was, and the Remove deletes the copy — with the subscriber's
+// own attributes, and for good when the Copier has no Create.
+func TestSupersedingAcrossALateRemove(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t)
+	for _, create := range []bool{true, false} {
+		t.Run(fmt.Sprintf("Create=%v", create), func(t *testing.T) {
+			copier := func() *tssync.Copier[Stats] {
+				cp := f.copier()
+				if !create {
+					cp.Create = nil
+				}
+				return cp
+			}
+			// The owner item's first life (v1, v2) is applied; its Remove
+			// (v3) comes late, after the next life's changes v5 and v6
+			// (its Insert, v4, later still).
+			run := func(id string) []tssync.Change {
+				return []tssync.Change{
+					ownerChange(tssync.Modify, id, 5, attrs{"name": "Acme"}, attrs{"name": "Globex"}),
+					ownerChange(tssync.Remove, id, 3, attrs{"name": "Initech"}, nil),
+					ownerChange(tssync.Modify, id, 6, attrs{"name": "Globex"}, attrs{"name": "Globex Ltd"}),
+				}
+			}
+			setUp := func(id string) {
+				require.NoError(t, f.stats.Create(ctx, &Stats{ID: id, Orders: 3}))
+				require.NoError(t, copier().Apply(ctx, ownerChange(tssync.Modify, id, 2, attrs{"name": "Acme"}, attrs{"name": "Initech"})))
+			}
+
+			one := uuid.NewString()
+			setUp(one)
+			cp := copier()
+			for _, c := range run(one) {
+				require.NoError(t, cp.Apply(ctx, c), c.EventID)
+			}
+			want, err := f.statsOf(one)
+			require.NoError(t, err, "one at a time: v5 holds the copy past the late Remove")
+			require.Equal(t, "Globex Ltd", want.CompanyName)
+			require.Equal(t, 3, want.Orders)
+
+			many := uuid.NewString()
+			setUp(many)
+			sub := tssync.NewSubscriber(copier())
+			resp, err := sub.HandleSQSEvent(ctx, sqsEvent(t, run(many)))
+			require.NoError(t, err)
+			require.Empty(t, resp.BatchItemFailures)
+			got, err := f.statsOf(many)
+			require.NoError(t, err, "the copy, deleted by the late Remove; counts %+v", sub.Counts())
+			require.Equal(t, "Globex Ltd", got.CompanyName)
+			require.Equal(t, 3, got.Orders, "the subscriber's own attribute")
+		})
+	}
+}
