@@ -45,10 +45,11 @@
 // [WithPublisherConcurrency] PublishBatch requests at once; a [Subscriber]
 // applies up to [WithSubscriberConcurrency] changes at once, and
 // [Subscriber.Receive] receives ahead while it applies. A [Copier] creates
-// the copy of an Insert in one write, and is a [Superseder]: of the changes
+// the copy of an Insert in one write, and is a [Superseder]: of the updates
 // of one item the subscriber holds at once — more of them the further it
 // falls behind — it applies only the latest, which writes every copied
-// attribute as the owner held it then. Handlers must therefore be safe for
+// attribute as the owner held it then (Removes, and Inserts when Create is
+// set, are applied all the same). Handlers must therefore be safe for
 // concurrent use.
 //
 // # Tracing

@@ -39,8 +39,8 @@ func WithWaitTime(d time.Duration) ReceiveOption {
 func WithMaxMessages(n int32) ReceiveOption { return func(r *receive) { r.max = n } }
 
 // Receive long-polls the SQS queue queueURL, handles each message as
-// [Subscriber] describes and deletes the messages applied or skipped, until
-// ctx is done; it then returns ctx's error.
+// [Subscriber] describes and deletes the messages applied, skipped or
+// superseded, until ctx is done; it then returns ctx's error.
 //
 // It applies up to [WithSubscriberConcurrency] changes at once, of
 // different items: the changes of one item (one owner table and key) are
@@ -55,7 +55,8 @@ func WithMaxMessages(n int32) ReceiveOption { return func(r *receive) { r.max = 
 // ([WithMaxMessages]) of messages — 58 by default — are received and not
 // yet handled at any time. They stay invisible to other consumers
 // meanwhile, so keep the queue's visibility timeout well above the time
-// that many changes take to apply. A message is deleted only after it was applied or skipped;
+// that many changes take to apply. A message is deleted only after it was
+// applied or skipped, or superseded by a change applied ([Superseder]);
 // DeleteMessageBatch requests gather up to ten of them. A message that
 // fails is left on the queue, to be delivered again after its visibility
 // timeout (and, past the queue's maxReceiveCount, moved to its dead-letter
