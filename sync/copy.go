@@ -452,7 +452,7 @@ func (cp *Copier[T]) insert(ctx context.Context, c Change, id, marker, order str
 	for src, dst := range cp.Attributes {
 		if v, ok := c.New[src]; ok {
 			want[dst] = v
-		} else {
+		} else if !cp.held(c, dst) {
 			// As the update would remove it: Create's value for it
 			// goes (NULL decodes to the field's zero value).
 			absent[dst] = &types.AttributeValueMemberNULL{Value: true}
@@ -528,6 +528,7 @@ func (cp *Copier[T]) changes(c Change) (repository.Changes, bool) {
 	sort.Strings(srcs) // one update expression per set of attributes
 	var out repository.Changes
 	touched := false
+	removed := map[string]bool{}
 	for _, src := range srcs {
 		dst := cp.Attributes[src]
 		if v, ok := c.New[src]; ok {
@@ -535,10 +536,25 @@ func (cp *Copier[T]) changes(c Change) (repository.Changes, bool) {
 			touched = touched || c.Changed(src)
 			continue
 		}
-		out = out.Remove(dst)
+		if !removed[dst] && !cp.held(c, dst) {
+			out = out.Remove(dst)
+			removed[dst] = true
+		}
 		if _, had := c.Old[src]; had {
 			touched = true // the owner removed it
 		}
 	}
 	return out, touched
+}
+
+// held reports whether c's new image has a copied attribute that is copied
+// to dst: when several owner attributes are copied to one target attribute,
+// the one the image lacks does not remove what another sets.
+func (cp *Copier[T]) held(c Change, dst string) bool {
+	for src, d := range cp.Attributes {
+		if _, ok := c.New[src]; ok && d == dst {
+			return true
+		}
+	}
+	return false
 }

@@ -90,3 +90,29 @@ func TestCopierInsertLacksACopiedAttribute(t *testing.T) {
 	require.Equal(t, got.CompanyName, again.CompanyName)
 	require.Equal(t, got.Orders, again.Orders)
 }
+
+// TestCopierTwoAttributesOntoOne: owner attributes of which an item has one
+// or the other ("name", or "title"), copied onto one target attribute: the
+// one the image lacks must not remove what the other sets (an update that
+// sets and removes one attribute is refused, every time).
+func TestCopierTwoAttributesOntoOne(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	cp := f.copier()
+	cp.Attributes = map[string]string{"name": "companyName", "title": "companyName"}
+	ctx := context.Background()
+	id := uuid.NewString()
+	require.NoError(t, cp.Apply(ctx, ownerChange(tssync.Insert, id, 1, nil, attrs{"name": "Acme"})))
+	require.NoError(t, cp.Apply(ctx, ownerChange(tssync.Modify, id, 2, attrs{"name": "Acme"}, attrs{"name": "Acme Ltd"})))
+	got, err := f.statsOf(id)
+	require.NoError(t, err)
+	require.Equal(t, "Acme Ltd", got.CompanyName)
+	require.NoError(t, cp.Apply(ctx, ownerChange(tssync.Modify, id, 3, attrs{"name": "Acme Ltd"}, attrs{"title": "Dr"})))
+	got, err = f.statsOf(id)
+	require.NoError(t, err)
+	require.Equal(t, "Dr", got.CompanyName)
+	require.NoError(t, cp.Apply(ctx, ownerChange(tssync.Modify, id, 4, attrs{"title": "Dr"}, attrs{})))
+	got, err = f.statsOf(id)
+	require.NoError(t, err)
+	require.Empty(t, got.CompanyName, "neither attribute left: the copy loses it")
+}
