@@ -92,6 +92,13 @@ type Copier[T any] struct {
 	// items without a copy are skipped. For an Insert it is called before
 	// the copier knows whether the copy exists, and for one change it may
 	// be called more than once: it should only build the item.
+	//
+	// The change Create is given is whichever of the item's changes first
+	// finds no copy: SNS and SQS may deliver a later change before the
+	// Insert, and a subscriber that supersedes ([Copier.Supersedes]) gives
+	// it the latest of the changes it holds. What Create decides (nil or
+	// not) and the attributes it fills must therefore hold for any of the
+	// item's changes, e.g. by building from the change's current image.
 	Create func(ctx context.Context, c Change) (*T, error)
 	// DeleteOnRemove makes a Remove delete the target item (unless a later
 	// change was applied to it). Otherwise a Remove leaves the copy alone.
