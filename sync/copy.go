@@ -268,8 +268,9 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 // deleted and recreated copy differs from one updated in place. Nor is an
 // Insert superseded when Create is set: Create builds the copy from it.
 //
-// The copy then ends as it would after both; a versioned target's version
-// is incremented once instead of twice.
+// The copy then ends as it would after both — given a Create that builds
+// the item from any of the item's changes, as Create's doc asks — except
+// that a versioned target's version is incremented once instead of twice.
 func (cp *Copier[T]) Supersedes(later, earlier Change) bool {
 	if later.Table != earlier.Table || later.Event == Remove || earlier.Event == Remove ||
 		later.Claim != nil || earlier.Claim != nil {
