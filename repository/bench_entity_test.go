@@ -13,10 +13,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"hash/crc32"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -41,12 +37,7 @@ func queryStub(tb testing.TB, items []map[string]types.AttributeValue) *ddbStub 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := &ddbStub{responses: map[string]stubResponse{"DynamoDB_20120810.Query": {
-		body: body, crc: []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)},
-	}}, bodies: map[string][]byte{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	tb.Cleanup(s.srv.Close)
-	return s
+	return &ddbStub{responses: map[string]stubResponse{"DynamoDB_20120810.Query": stubAnswer(body)}, bodies: map[string][]byte{}}
 }
 
 func BenchmarkQueryEntityType(b *testing.B) {

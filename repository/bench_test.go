@@ -2,10 +2,13 @@ package repository_test
 
 // Benchmarks of what the repository costs over hand-written SDK calls.
 //
-// Both sides call the same *dynamodb.Client, which talks to an in-process
-// HTTP stub (ddbStub) that speaks just enough of the DynamoDB JSON protocol
-// to return canned, valid responses. The stub exists only to measure client
-// overhead; correctness is tested against DynamoDB Local elsewhere.
+// Both sides call the same *dynamodb.Client, whose HTTP client is a stub
+// (ddbStub) that speaks just enough of the DynamoDB JSON protocol to return
+// canned, valid responses. It answers in the calling goroutine, without a
+// socket: the SDK's client stack runs in full, the kernel and the network
+// do not, so that the times measure client-side work and little noise. The
+// stub exists only to measure client overhead; correctness is tested
+// against DynamoDB Local elsewhere.
 //
 // Every benchmark has sub-benchmarks named impl=<variant>, so that
 //
@@ -25,13 +28,13 @@ package repository_test
 // the ratios understate the relative overhead; the difference is exact.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"hash/crc32"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strconv"
 	"sync"
@@ -40,7 +43,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -156,10 +158,13 @@ func benchStored(tb testing.TB, i int) map[string]types.AttributeValue {
 	return m
 }
 
-// ddbStub is an in-process HTTP server answering GetItem, PutItem and Query
-// with canned responses. It records request bodies only when record is set.
+// ddbStub answers GetItem, PutItem and Query with canned responses. It is
+// the SDK client's aws.HTTPClient: it answers each request in the caller's
+// goroutine, without a socket, so that the SDK's whole client stack runs
+// (serialization, signing, middleware, the CRC check, deserialization) and
+// no kernel or network time is measured. It records request bodies only
+// when record is set.
 type ddbStub struct {
-	srv       *httptest.Server
 	responses map[string]stubResponse // by X-Amz-Target
 
 	mu     sync.Mutex
@@ -172,12 +177,17 @@ type ddbStub struct {
 	latency time.Duration
 }
 
+var _ aws.HTTPClient = (*ddbStub)(nil)
+
 type stubResponse struct {
 	body []byte
 	crc  []string // the X-Amz-Crc32 header value
 }
 
-var stubContentType = []string{"application/x-amz-json-1.0"}
+var (
+	stubContentType = []string{"application/x-amz-json-1.0"}
+	stubUnsupported = []byte(`{"__type":"com.amazon.coral.service#UnknownOperationException","message":"stub: unsupported operation"}`)
+)
 
 func newDDBStub(tb testing.TB) *ddbStub {
 	tb.Helper()
@@ -203,87 +213,81 @@ func newDDBStub(tb testing.TB) *ddbStub {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	resp := func(body []byte) stubResponse {
-		return stubResponse{body: body, crc: []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)}}
-	}
-	s := &ddbStub{
+	return &ddbStub{
 		responses: map[string]stubResponse{
-			"DynamoDB_20120810.GetItem": resp(get),
-			"DynamoDB_20120810.PutItem": resp([]byte("{}")),
-			"DynamoDB_20120810.Query":   resp(query),
+			"DynamoDB_20120810.GetItem": stubAnswer(get),
+			"DynamoDB_20120810.PutItem": stubAnswer([]byte("{}")),
+			"DynamoDB_20120810.Query":   stubAnswer(query),
 			// Exactly-once writes (bench_exactlyonce_test.go).
-			"DynamoDB_20120810.UpdateItem":         resp(update),
-			"DynamoDB_20120810.TransactWriteItems": resp([]byte("{}")),
+			"DynamoDB_20120810.UpdateItem":         stubAnswer(update),
+			"DynamoDB_20120810.TransactWriteItems": stubAnswer([]byte("{}")),
 			// Bulk writes (bench_batchwrite_test.go).
-			"DynamoDB_20120810.BatchWriteItem": resp([]byte("{}")),
+			"DynamoDB_20120810.BatchWriteItem": stubAnswer([]byte("{}")),
 		},
 		bodies: map[string][]byte{},
 	}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	tb.Cleanup(s.srv.Close)
-	return s
 }
 
-func (s *ddbStub) serve(w http.ResponseWriter, r *http.Request) {
+// stubAnswer returns the canned response of body, with its checksum.
+func stubAnswer(body []byte) stubResponse {
+	return stubResponse{body: body, crc: []string{strconv.FormatUint(uint64(crc32.ChecksumIEEE(body)), 10)}}
+}
+
+// Do reads the request, waits the latency and returns the canned response
+// of the operation, as an HTTP round trip would. It is safe for concurrent
+// use; the canned bodies are read, never copied or written.
+func (s *ddbStub) Do(r *http.Request) (*http.Response, error) {
 	target := r.Header.Get("X-Amz-Target")
 	s.mu.Lock()
 	record := s.record
 	s.mu.Unlock()
 	var n int64
-	if record {
-		body, _ := io.ReadAll(r.Body)
-		n = int64(len(body))
-		s.mu.Lock()
-		s.bodies[target] = body
-		s.mu.Unlock()
-	} else {
-		n, _ = io.Copy(io.Discard, r.Body)
+	if r.Body != nil {
+		if record {
+			body, _ := io.ReadAll(r.Body)
+			n = int64(len(body))
+			s.mu.Lock()
+			s.bodies[target] = body
+			s.mu.Unlock()
+		} else {
+			n, _ = io.Copy(io.Discard, r.Body)
+		}
+		_ = r.Body.Close()
 	}
 	s.sent.Add(n)
 	s.requests.Add(1)
 	if s.latency > 0 {
 		time.Sleep(s.latency)
 	}
-	h := w.Header()
-	h["Content-Type"] = stubContentType
-	resp, ok := s.responses[target]
-	if !ok {
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = io.WriteString(w, `{"__type":"com.amazon.coral.service#UnknownOperationException","message":"stub: unsupported operation"}`)
-		return
+	status, h, body := http.StatusOK, http.Header{"Content-Type": stubContentType}, stubUnsupported
+	if resp, ok := s.responses[target]; ok {
+		h["X-Amz-Crc32"] = resp.crc
+		body = resp.body
+	} else {
+		status = http.StatusBadRequest
 	}
-	h["X-Amz-Crc32"] = resp.crc
-	_, _ = w.Write(resp.body)
+	return &http.Response{
+		Status:        strconv.Itoa(status) + " " + http.StatusText(status),
+		StatusCode:    status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        h,
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)),
+		Request:       r,
+	}, nil
 }
 
 // client returns an SDK client of the stub: static credentials, no
-// retries, the SDK's default HTTP client — behind loopbackSafeClient.
+// retries, the stub as its HTTP client.
 func (s *ddbStub) client() *dynamodb.Client {
 	return dynamodb.NewFromConfig(aws.Config{
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider("a", "b", ""),
 		RetryMaxAttempts: 1,
-		HTTPClient:       loopbackSafeClient{awshttp.NewBuildableClient()},
-	}, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String(s.srv.URL) })
-}
-
-// loopbackSafeClient works around a race between the SDK and net/http that
-// only a server as fast as an in-process stub wins (aws/aws-sdk-go-v2#2737):
-// smithy-go closes the request body as soon as the response headers
-// arrive, while the transport's write loop may still be draining it; the
-// SDK's body then returns io.EOF from WriteTo, and the transport closes the
-// connection — under a response the caller is still reading ("use of
-// closed network connection", fatal without retries), and otherwise one
-// new TCP connection every few requests. Hiding WriteTo makes the drain
-// use Read, which ends cleanly on a closed body. It costs one small
-// allocation per request, on both sides alike.
-type loopbackSafeClient struct{ c aws.HTTPClient }
-
-func (c loopbackSafeClient) Do(req *http.Request) (*http.Response, error) {
-	if req.Body != nil {
-		req.Body = struct{ io.ReadCloser }{req.Body}
-	}
-	return c.c.Do(req)
+		HTTPClient:       s,
+	}, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String("http://dynamodb.stub") })
 }
 
 // benchEnv is one stub, one client and the repository on it.
