@@ -60,15 +60,26 @@ func (r *Repository[T]) initEntityType(rt reflect.Type) error {
 // types keyed "{id}" in one table), nor returns it decoded as T. The
 // condition holds on the item as w writes it, so it costs a resend nothing.
 func (r *Repository[T]) sameEntity(w *Write) {
-	w.And(r.entityCond)
+	if w.cond == nil {
+		// The write's only condition (so far): the one built at New,
+		// which a plain Put or Delete sends as it is.
+		w.cond, w.built = &r.entityCond, &r.entityExpr
+	} else {
+		w.And(r.entityCond)
+	}
 	w.foreign = r.foreign
 }
 
 // initSameEntity builds sameEntity's condition and check once, at New.
-func (r *Repository[T]) initSameEntity() {
+func (r *Repository[T]) initSameEntity() error {
 	name := expression.NameNoDotSplit(EntityTypeAttribute)
 	r.entityCond = expression.Or(expression.AttributeNotExists(name), name.Equal(expression.Value(r.entityTypeValue)))
 	r.foreign = func(item map[string]types.AttributeValue) bool { return !r.owns(item) }
+	var err error
+	if r.entityExpr, err = expression.NewBuilder().WithCondition(r.entityCond).Build(); err != nil {
+		return &ModelError{Model: r.model, Reason: "entity type condition: " + err.Error()}
+	}
+	return nil
 }
 
 // owns reports whether item is one of T's: it names T's entity type, or,

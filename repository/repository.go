@@ -48,9 +48,10 @@ type Repository[T any] struct {
 	// changed once built).
 	entityType      string
 	entityTypeValue types.AttributeValue
-	// entityCond and foreign are sameEntity's condition and check, built
-	// once at New.
+	// entityCond and foreign are sameEntity's condition and check, and
+	// entityExpr the condition built, once at New.
 	entityCond expression.ConditionBuilder
+	entityExpr expression.Expression
 	foreign    func(map[string]types.AttributeValue) bool
 	// library is set for the library's own models, whose items live in
 	// the reserved key space.
@@ -218,7 +219,9 @@ func New[T any](client Client, table index.Table, opts ...Option) (*Repository[T
 		return nil, err
 	}
 	r.initTracer()
-	r.initSameEntity()
+	if err := r.initSameEntity(); err != nil {
+		return nil, err
+	}
 	for _, ix := range table.Indexes {
 		pk, sk, _ := table.KeysOf(ix.Name)
 		for _, k := range []index.Key{pk, sk} {
