@@ -42,9 +42,16 @@ func (t Template) Single() (string, bool) {
 // Expand returns t with each placeholder replaced by lookup's value for it.
 // It fails when lookup reports a field as missing.
 func (t Template) Expand(lookup func(field string) (string, bool)) (string, error) {
-	var b strings.Builder
+	if !strings.ContainsAny(string(t), "{}") {
+		return string(t), nil // a constant, such as "PROFILE"
+	}
+	// The pieces, then the key in one allocation (none for "{id}").
+	var buf [8]string
+	parts := buf[:0]
 	err := t.walk(func(lit, field string) error {
-		b.WriteString(lit)
+		if lit != "" {
+			parts = append(parts, lit)
+		}
 		if field == "" {
 			return nil
 		}
@@ -52,10 +59,10 @@ func (t Template) Expand(lookup func(field string) (string, bool)) (string, erro
 		if !ok {
 			return &MissingFieldError{Template: t, Field: field}
 		}
-		b.WriteString(v)
+		parts = append(parts, v)
 		return nil
 	})
-	return b.String(), err
+	return strings.Join(parts, ""), err
 }
 
 // Values is the inverse of [Template.Expand]: it returns the value of each
