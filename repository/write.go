@@ -124,7 +124,9 @@ func condPtr(e expression.Expression, w *Write) *string {
 }
 
 // TransactItem returns the write as one item of a TransactWriteItems call,
-// asking for the current item when its condition fails.
+// asking for the current item when its condition fails. Its maps (the item,
+// the key, the expression attribute names and values) may be shared with
+// the repository's other writes: send them, do not modify them.
 func (w *Write) TransactItem() (types.TransactWriteItem, error) {
 	e, has, err := w.expr()
 	if err != nil {
