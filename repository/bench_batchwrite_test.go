@@ -1,9 +1,12 @@
 package repository_test
 
-// Bulk writes of 500 items on the in-process stub, at 0 and 2 ms of
-// latency per request: the repository's BatchPut (8 requests in flight),
-// a sequential loop of PutItem calls, and a hand-written pool of 8 workers
-// sending BatchWriteItem requests of 25.
+// Bulk writes of 500 items on the stub, at 0 and 2 ms of latency per
+// request: the repository's BatchPut (8 requests in flight), a sequential
+// loop of PutItem calls, and a hand-written pool of 8 workers sending
+// BatchWriteItem requests of 25. transport=loopback serves the stub over
+// HTTP on loopback, as issue 12 measured (each request pays a socket round
+// trip); transport=inprocess answers in the caller's goroutine (client
+// CPU only).
 //
 //	go test -run '^$' -bench BenchmarkBulkPut -benchmem -count 10 ./repository/ > bulk.txt
 //	benchstat -col /impl bulk.txt
@@ -26,11 +29,19 @@ func BenchmarkBulkPut(b *testing.B) {
 	for i := range items {
 		items[i] = benchFixture(i)
 	}
-	for _, latency := range []time.Duration{0, 2 * time.Millisecond} {
-		env := newBenchEnv(b)
-		env.stub.latency = latency
+	for _, bench := range []struct {
+		transport string
+		latency   time.Duration
+	}{{"loopback", 0}, {"loopback", 2 * time.Millisecond}, {"inprocess", 0}} {
+		stub := newDDBStub(b)
+		client := stub.client()
+		if bench.transport == "loopback" {
+			client = stub.loopbackClient(b)
+		}
+		env := newBenchEnvOn(b, stub, client)
+		env.stub.latency = bench.latency
 		ctx := b.Context()
-		lat := fmt.Sprintf("latency=%dms", latency.Milliseconds())
+		lat := fmt.Sprintf("transport=%s/latency=%dms", bench.transport, bench.latency.Milliseconds())
 		b.Run(lat+"/impl=putitem-loop", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
