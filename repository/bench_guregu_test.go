@@ -12,6 +12,7 @@ package repository_test
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
@@ -140,6 +141,38 @@ func benchGuregu(b *testing.B, name string) {
 			if err != nil || len(items) != benchPageItems {
 				b.Fatal(len(items), err)
 			}
+		}
+	}
+}
+
+// benchGureguEncode is BenchmarkEncode's impl=guregu: dynamo.MarshalItem of
+// the model, whose keys are fields.
+func benchGureguEncode(b *testing.B) {
+	item := guFixture(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dynamo.MarshalItem(&item); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchGureguDecode is BenchmarkDecode's impl=guregu: dynamo.UnmarshalItem
+// of the stored item, checked once against the fixture.
+func benchGureguDecode(b *testing.B) {
+	stored := benchStored(b, 0)
+	var got guCompany
+	if err := dynamo.UnmarshalItem(stored, &got); err != nil {
+		b.Fatal(err)
+	}
+	if want := guFixture(0); !reflect.DeepEqual(got, want) {
+		b.Fatalf("guregu decoded %+v; want %+v", got, want)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var c guCompany
+		if err := dynamo.UnmarshalItem(stored, &c); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

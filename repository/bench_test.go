@@ -737,6 +737,7 @@ func BenchmarkEncode(b *testing.B) {
 			}
 		}
 	})
+	b.Run("impl=guregu", benchGureguEncode) // bench_guregu_test.go
 }
 
 // BenchmarkDecode compares decoding one stored item (with its keys) into
@@ -784,4 +785,5 @@ func BenchmarkDecode(b *testing.B) {
 			}
 		}
 	})
+	b.Run("impl=guregu", benchGureguDecode) // bench_guregu_test.go
 }
