@@ -2,8 +2,9 @@
 # propagation.sh: measures the sync path end to end (sync's TestPropagation:
 # an owner's write -> DynamoDB stream -> StreamReader -> SNS -> SQS ->
 # Subscriber -> Copier) for this checkout and for a baseline commit, in
-# alternating runs, each on freshly started private local servers, and
-# prints every run's figures and the medians per variant and mode.
+# alternating runs, each on private local servers started afresh and
+# warmed up, and prints every run's figures and the medians per variant and
+# mode.
 #
 # Usage: scripts/propagation.sh [rounds]        (default 3)
 #
@@ -54,8 +55,14 @@ ms() { awk -v d="$1" 'BEGIN { if (d ~ /ms$/) { sub(/ms$/, "", d); print d+0 } el
 
 run() { # run <impl> <mode>
 	local impl=$1 mode=$2 out
+	# Fresh servers for every run (DynamoDB Local slows down as it keeps
+	# the streams of deleted tables), warmed up by a short run that is not
+	# counted (a fresh JVM is several times slower until its code is
+	# compiled).
 	"$ROOT/scripts/local-aws.sh" stop >/dev/null 2>&1 || true
 	eval "$("$ROOT/scripts/local-aws.sh" start 2>/dev/null)"
+	(cd "$ROOT/sync" && TABLESTAKES_PROPAGATION=300 TABLESTAKES_PROPAGATION_BACKLOG=1 TABLESTAKES_REQUIRE_SERVERS=1 \
+		"$TMP/new.test" -test.run '^TestPropagation$' -test.count=1 >/dev/null 2>&1) || true
 	local -a env=(TABLESTAKES_PROPAGATION="$CHANGES" TABLESTAKES_REQUIRE_SERVERS=1)
 	case $mode in
 	backlog) env+=(TABLESTAKES_PROPAGATION_BACKLOG=1) ;;
