@@ -249,9 +249,9 @@ func TestCopierSupersessionOverTheWire(t *testing.T) {
 		SyncOrder string `dynamodbav:"syncOrder"`
 		Version   int64  `dynamodbav:"version"`
 	}
-	copier := func() *tssync.Copier[target] {
+	copierOn := func(client repository.Client) *tssync.Copier[target] {
 		tbl := ddbtest.Table(t, db, index.Table{Name: "copies", PartitionKey: index.S("pk"), TTL: "expiresAt"})
-		repo, err := repository.New[target](db, tbl, repository.WithKeys("COPY#{id}", ""), repository.WithVersion("version"))
+		repo, err := repository.New[target](client, tbl, repository.WithKeys("COPY#{id}", ""), repository.WithVersion("version"))
 		require.NoError(t, err)
 		return &tssync.Copier[target]{
 			Repo: repo, Attributes: map[string]string{"name": "name", "city": "city"}, DeleteOnRemove: true,
@@ -260,6 +260,7 @@ func TestCopierSupersessionOverTheWire(t *testing.T) {
 			},
 		}
 	}
+	copier := func() *tssync.Copier[target] { return copierOn(db) }
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 20261130))
@@ -345,6 +346,48 @@ func TestCopierSupersessionOverTheWire(t *testing.T) {
 		}
 	}
 	t.Logf("%d changes: %+v", len(cs), counts)
+
+	// The same event through a client that loses responses (the write
+	// applied, its answer dropped, the SDK sending it again) and is
+	// throttled; the changes that fail are delivered again, as SQS would,
+	// until none fails. The copies end the same.
+	faults := ddbtest.NewFaults(func(o *ddbtest.FaultOptions) {
+		o.Seed = int64(seed)
+		o.Rates = map[ddbtest.FaultKind]float64{ddbtest.LostResponse: 0.15, ddbtest.Throttling: 0.1, ddbtest.InternalServerError: 0.05}
+	})
+	faulty := copierOn(ddbtest.DynamoDBWithFaults(t, faults))
+	sub = tssync.NewSubscriber(faulty)
+	ev := sqsEvent(t, cs)
+	for round := 0; len(ev.Records) > 0; round++ {
+		require.Less(t, round, 20, "changes still failing after 20 deliveries")
+		resp, err := sub.HandleSQSEvent(ctx, ev)
+		require.NoError(t, err)
+		failed := map[string]bool{}
+		for _, f := range resp.BatchItemFailures {
+			failed[f.ItemIdentifier] = true
+		}
+		var again events.SQSEvent
+		for _, r := range ev.Records {
+			if failed[r.MessageId] {
+				again.Records = append(again.Records, r)
+			}
+		}
+		ev = again
+	}
+	require.Positive(t, faults.Count("", ddbtest.LostResponse), "no response lost")
+	read, err := repository.New[target](db, faulty.Repo.Table(), repository.WithKeys("COPY#{id}", ""), repository.WithVersion("version"))
+	require.NoError(t, err) // the copies read back without faults
+	for _, id := range ids {
+		want, wantErr := one.Repo.Get(ctx, id, repository.ConsistentRead())
+		got, gotErr := read.Get(ctx, id, repository.ConsistentRead())
+		require.Equal(t, wantErr != nil, gotErr != nil, "copy of %s through faults: %v / %v", id, wantErr, gotErr)
+		if wantErr == nil {
+			want.Version, got.Version = 0, 0
+			require.Equal(t, want, got, "copy of %s through faults", id)
+		}
+	}
+	t.Logf("through faults: %+v; %d lost responses, %d throttled, %d 500s", sub.Counts(),
+		faults.Count("", ddbtest.LostResponse), faults.Count("", ddbtest.Throttling), faults.Count("", ddbtest.InternalServerError))
 }
 
 // TestCopierCreateGivenTheLatestChange: a Modify that finds no copy (its
