@@ -200,10 +200,10 @@ func (cp *Copier[T]) Apply(ctx context.Context, c Change) error {
 		return cp.remove(ctx, id, marker, order, newer)
 	}
 
-	changes, touched := cp.changes(c)
-	if !touched {
+	if !cp.touches(c) {
 		return nil
 	}
+	changes := cp.changes(c)
 	changes = changes.Set(marker, order)
 	if c.Event == Insert && cp.Create != nil {
 		// Most likely the copy does not exist yet: create it with the
@@ -290,14 +290,13 @@ func (cp *Copier[T]) Supersedes(later, earlier Change) bool {
 	if idEarlier == "" {
 		return true // not this copier's item: Apply skips both
 	}
-	if _, touched := cp.changes(earlier); !touched {
+	if !cp.touches(earlier) {
 		return true // Apply skips earlier
 	}
 	if earlier.Event == Insert && cp.Create != nil {
 		return false // Create builds the copy from the Insert
 	}
-	_, touched := cp.changes(later)
-	return touched
+	return cp.touches(later)
 }
 
 // sourceID returns the id of c's copy, or "" when c is another kind of
@@ -522,37 +521,48 @@ func (cp *Copier[T]) insert(ctx context.Context, c Change, id, marker, order str
 // changes builds the update for c, an Insert or Modify: every copied
 // attribute as the owner item holds it after c — set to its value, or
 // removed when the item lacks it, whether c removed it or an earlier change
-// did (which, delivered after c, is skipped as older). touched reports
-// whether c changes a copied attribute at all; a change without a new
-// image (a stream of view type KEYS_ONLY or OLD_IMAGE) touches none.
-func (cp *Copier[T]) changes(c Change) (repository.Changes, bool) {
-	if c.New == nil {
-		return repository.Changes{}, false
-	}
+// did (which, delivered after c, is skipped as older) — unless another
+// copied attribute of the image sets the same target attribute.
+func (cp *Copier[T]) changes(c Change) repository.Changes {
 	srcs := make([]string, 0, len(cp.Attributes))
 	for src := range cp.Attributes {
 		srcs = append(srcs, src)
 	}
 	sort.Strings(srcs) // one update expression per set of attributes
 	var out repository.Changes
-	touched := false
 	removed := map[string]bool{}
 	for _, src := range srcs {
 		dst := cp.Attributes[src]
 		if v, ok := c.New[src]; ok {
 			out = out.Set(dst, v)
-			touched = touched || c.Changed(src)
 			continue
 		}
 		if !removed[dst] && !cp.held(c, dst) {
 			out = out.Remove(dst)
 			removed[dst] = true
 		}
-		if _, had := c.Old[src]; had {
-			touched = true // the owner removed it
+	}
+	return out
+}
+
+// touches reports whether c, an Insert or Modify, changes a copied
+// attribute at all: sets one to a new value or removes one. A change
+// without a new image (a stream of view type KEYS_ONLY or OLD_IMAGE)
+// touches none.
+func (cp *Copier[T]) touches(c Change) bool {
+	if c.New == nil {
+		return false
+	}
+	for src := range cp.Attributes {
+		if _, ok := c.New[src]; ok {
+			if c.Changed(src) {
+				return true
+			}
+		} else if _, had := c.Old[src]; had {
+			return true // the owner removed it
 		}
 	}
-	return out, touched
+	return false
 }
 
 // held reports whether c's new image has a copied attribute that is copied
